@@ -1,0 +1,1 @@
+"""Reversible, vectorised encoders for tables."""

@@ -1,0 +1,134 @@
+"""Column-level conversions shared by every table encoder (vectorised, no per-row loops).
+
+Every column becomes either a float64 array (continuous, discrete, datetime; NaN = missing) or an
+int64 code array (categorical, boolean; -1 = missing), and comes back with its spec's dtype,
+bounds, rounding and categories restored.
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pandas as pd
+
+from synthset.data.spec import ColumnSpec
+from synthset.errors import DataError
+
+NUMERIC_KINDS = ("continuous", "discrete", "datetime")
+
+
+def to_numeric(s: pd.Series, col: ColumnSpec) -> np.ndarray:
+    """float64 values of a numeric or datetime column; NaN marks missing values."""
+    if col.kind == "datetime":
+        if not pd.api.types.is_datetime64_any_dtype(s.dtype):
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                s = pd.to_datetime(s, errors="coerce", format="mixed")
+        if getattr(s.dt, "tz", None) is not None:
+            s = s.dt.tz_convert("UTC").dt.tz_localize(None)
+        ns = s.astype("datetime64[ns]").to_numpy().astype("int64").astype(np.float64)
+        ns[s.isna().to_numpy()] = np.nan
+        return ns / 1e9  # seconds since the epoch
+    x = pd.to_numeric(s, errors="coerce")
+    return x.to_numpy(dtype=np.float64, na_value=np.nan)
+
+
+def datetime_bounds(col: ColumnSpec) -> tuple[float, float]:
+    lo = pd.Timestamp(col.min).value / 1e9
+    hi = pd.Timestamp(col.max).value / 1e9
+    return lo, hi
+
+
+def numeric_bounds(col: ColumnSpec) -> tuple[float, float]:
+    if col.kind == "datetime":
+        return datetime_bounds(col)
+    return float(col.min), float(col.max)
+
+
+def from_numeric(x: np.ndarray, col: ColumnSpec) -> pd.Series:
+    """Restore a numeric/datetime column: clip to bounds, round, cast to the spec's dtype."""
+    x = np.asarray(x, dtype=np.float64)
+    missing = np.isnan(x)
+    lo, hi = numeric_bounds(col)
+    x = np.clip(x, lo, hi)
+    if col.kind == "datetime":
+        ns = np.round(x * 1e9)
+        ns[missing] = 0
+        out = pd.Series(ns.astype("int64").astype("datetime64[ns]"), name=col.name)
+        out[missing] = pd.NaT
+        return out
+    if col.decimals is not None:
+        x = np.round(x, col.decimals)
+    x[missing] = np.nan
+    dtype = col.dtype
+    if missing.any():
+        if dtype.startswith(("int", "uint")):
+            return pd.Series(pd.array(np.where(missing, 0, x).astype(np.int64), dtype="Int64")
+                             .astype("Int64"), name=col.name).mask(missing)
+        return pd.Series(x, name=col.name).astype(_nullable_float(dtype))
+    if dtype.startswith(("int", "uint", "Int", "UInt")):
+        return pd.Series(x.astype(np.int64), name=col.name).astype(dtype)
+    if dtype in ("float32", "float64", "Float64", "Float32"):
+        return pd.Series(x, name=col.name).astype(dtype)
+    return pd.Series(x, name=col.name)
+
+
+def _nullable_float(dtype: str) -> str:
+    return dtype if dtype in ("float32", "float64", "Float32", "Float64") else "float64"
+
+
+def to_codes(s: pd.Series, col: ColumnSpec, *, strict: bool = False) -> np.ndarray:
+    """int64 codes into ``col.categories``; -1 for missing (and for unseen values unless strict)."""
+    cats = col.categories or []
+    index = pd.Index(_canonical(cats))
+    values = _canonical_series(s)
+    codes = index.get_indexer(values)
+    if strict:
+        unseen = (codes < 0) & s.notna().to_numpy()
+        if unseen.any():
+            bad = pd.unique(s[unseen])[:5].tolist()
+            raise DataError(f"column {col.name!r} has values not seen in training: {bad}")
+    return codes.astype(np.int64)
+
+
+def from_codes(codes: np.ndarray, col: ColumnSpec) -> pd.Series:
+    """Restore a categorical/boolean column from codes (-1 = missing), with the spec's dtype."""
+    cats = col.categories or []
+    codes = np.asarray(codes, dtype=np.int64)
+    missing = codes < 0
+    if col.dtype == "category":
+        cat = pd.Categorical.from_codes(np.where(missing, -1, codes), categories=cats)
+        return pd.Series(cat, name=col.name)
+    arr = np.empty(len(codes), dtype=object)
+    lookup = np.array(cats + [None], dtype=object)
+    arr[:] = lookup[np.where(missing, len(cats), codes)]
+    s = pd.Series(arr, name=col.name)
+    dtype = col.dtype
+    try:
+        if missing.any():
+            if dtype == "bool" or dtype == "boolean":
+                return s.astype("boolean")
+            if dtype.startswith(("int", "uint", "Int", "UInt")):
+                return s.astype("Int64")
+            if dtype.startswith(("float", "Float")):
+                return s.astype("float64")
+            return s
+        if dtype in ("object", "string", "str"):
+            return s.astype(dtype) if dtype == "string" else s
+        return s.astype(dtype)
+    except (TypeError, ValueError):
+        return s
+
+
+def _canonical(values: list) -> list:
+    # JSON turns tuple-free scalars back faithfully, but ints may arrive as floats from CSV.
+    return [v.item() if isinstance(v, np.generic) else v for v in values]
+
+
+def _canonical_series(s: pd.Series) -> pd.Series:
+    if isinstance(s.dtype, pd.CategoricalDtype):
+        return s.astype(object)
+    if pd.api.types.is_bool_dtype(s.dtype) and s.dtype != bool:
+        return s.astype(object)
+    return s

@@ -1,12 +1,14 @@
 """synthset: learn a generative model of a dataset, then expand, balance, repair and privatise it."""
 
+from __future__ import annotations
+
+from typing import Any
+
 __version__ = "0.1.0"
 
 from synthset.artifacts import load  # noqa: E402
 from synthset.data import Table, TableSpec, read_table, write_table  # noqa: E402
 from synthset.registry import list_synthesizers, make_synthesizer, register  # noqa: E402
-from synthset.sampling.augment import augment  # noqa: E402
-from synthset import datasets  # noqa: E402
 
 __all__ = [
     "Table",
@@ -21,3 +23,16 @@ __all__ = [
     "register",
     "write_table",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    # Imported on first use so `import synthset` stays light (PEP 562).
+    if name == "augment":
+        from synthset.sampling.augment import augment
+
+        return augment
+    if name == "datasets":
+        import synthset.datasets as datasets
+
+        return datasets
+    raise AttributeError(f"module 'synthset' has no attribute {name!r}")

@@ -19,14 +19,16 @@ import hashlib
 import json
 import warnings
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import torch
 from safetensors.torch import load_file, save_file
 
 from synthset.errors import ArtifactError, VersionMismatchWarning
-from synthset.synthesizers.base import Synthesizer
 from synthset.utils import atomic_path
+
+if TYPE_CHECKING:
+    from synthset.synthesizers.base import Synthesizer
 
 FORMAT = 1
 FILES = ("spec.json", "encoders.json", "encoders.safetensors", "model.safetensors", "history.json")

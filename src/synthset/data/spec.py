@@ -35,6 +35,9 @@ class ColumnSpec:
         min, max: observed bounds (numeric; datetimes as ISO strings); samples are clipped to them.
         decimals: digits to round continuous values to (``None`` keeps full precision).
         missing_rate: share of missing values in the training data.
+        resolution: datetimes only: the coarsest unit every value is a whole multiple of
+            (``"D"``, ``"h"``, ``"min"``, ``"s"``, ``"ms"``, ``"us"``, ``"ns"``); samples are
+            rounded to it.
     """
 
     name: str
@@ -46,6 +49,7 @@ class ColumnSpec:
     max: float | str | None = None
     decimals: int | None = None
     missing_rate: float = 0.0
+    resolution: str | None = None
 
     @property
     def is_discrete(self) -> bool:
@@ -207,6 +211,7 @@ def _detect_column(s: pd.Series, forced: str | None) -> ColumnSpec:
     elif kind == "datetime":
         t = _to_datetime(nonnull)
         spec.min, spec.max = t.min().isoformat(), t.max().isoformat()
+        spec.resolution = _resolution(t)
         if not str(s.dtype).startswith("datetime64"):
             spec.dtype = "datetime64[ns]"
     elif kind == "id":
@@ -276,6 +281,17 @@ def _to_datetime(s: pd.Series) -> pd.Series:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         return pd.to_datetime(s, errors="coerce", format="mixed")
+
+
+RESOLUTIONS = {"D": 86_400e9, "h": 3_600e9, "min": 60e9, "s": 1e9, "ms": 1e6, "us": 1e3, "ns": 1.0}
+
+
+def _resolution(t: pd.Series) -> str:
+    ns = t.dropna().astype("datetime64[ns]").to_numpy().astype("int64")[:10_000]
+    for unit, step in RESOLUTIONS.items():
+        if np.all(ns % int(step) == 0):
+            return unit
+    return "ns"
 
 
 def _decimals(x: np.ndarray, max_decimals: int = 6) -> int | None:

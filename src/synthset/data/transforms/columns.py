@@ -53,10 +53,15 @@ def from_numeric(x: np.ndarray, col: ColumnSpec) -> pd.Series:
     lo, hi = numeric_bounds(col)
     x = np.clip(x, lo, hi)
     if col.kind == "datetime":
-        ns = np.round(x * 1e9)
+        from synthset.data.spec import RESOLUTIONS
+
+        step = RESOLUTIONS.get(col.resolution or "ns", 1.0)
+        ns = np.round(x * 1e9 / step) * step
         ns[missing] = 0
         out = pd.Series(ns.astype("int64").astype("datetime64[ns]"), name=col.name)
         out[missing] = pd.NaT
+        if col.dtype.startswith("datetime64[") and col.dtype != "datetime64[ns]":
+            out = out.astype(col.dtype)  # pandas 3 keeps the source resolution (s, ms, us)
         return out
     if col.decimals is not None:
         x = np.round(x, col.decimals)

@@ -1,0 +1,1 @@
+"""Pure nn.Modules and their config dataclasses; no I/O, no training loops."""

@@ -1,0 +1,1 @@
+"""VAE networks."""

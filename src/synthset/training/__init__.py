@@ -1,0 +1,12 @@
+"""The training loop and its callbacks."""
+
+from synthset.training.callbacks import (
+    Callback,
+    Checkpoint,
+    EarlyStopping,
+    History,
+    ProgressBar,
+)
+from synthset.training.trainer import Trainer
+
+__all__ = ["Callback", "Checkpoint", "EarlyStopping", "History", "ProgressBar", "Trainer"]

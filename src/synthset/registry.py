@@ -78,4 +78,10 @@ def list_synthesizers(modality: str | None = None) -> list[str]:
 def make_synthesizer(name: str, **params: Any) -> Synthesizer:
     """Build a synthesizer by registry name; ``params`` are its hyperparameters."""
     cls = get_synthesizer_class(name)
+    valid = cls._param_names()
+    unknown = sorted(set(params) - set(valid))
+    if unknown:
+        raise ConfigError(
+            f"{name} has no parameter(s) {', '.join(unknown)}; valid: {', '.join(valid)}"
+        )
     return cls(**params)

@@ -1,0 +1,1 @@
+"""The ``synthset`` command line (Typer); the app lives in :mod:`synthset.cli.main`."""

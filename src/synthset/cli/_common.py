@@ -1,0 +1,179 @@
+"""Helpers shared by the command modules: consoles, ``k=v`` parsing, input and output paths."""
+
+from __future__ import annotations
+
+import inspect
+import json
+from collections.abc import Iterable
+from enum import Enum
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+
+from synthset.data import Table, read_table
+from synthset.data.table import TABLE_SUFFIXES
+from synthset.errors import ConfigError, DataError, SynthsetError
+
+# Results a command was asked for go to stdout; progress, logs and errors go to stderr.
+out_console = Console()
+err_console = Console(stderr=True)
+
+
+class OutputFormat(str, Enum):
+    """How listing commands print their result."""
+
+    table = "table"
+    json = "json"
+
+
+Quiet = Annotated[
+    bool, typer.Option("--quiet", "-q", help="No progress bar and no summary on stderr.")
+]
+Overwrite = Annotated[
+    bool, typer.Option("--overwrite", help="Replace the output if it exists (refused otherwise).")
+]
+Params = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--param",
+        "-p",
+        metavar="KEY=VALUE",
+        help="A synthesizer hyperparameter (repeatable). VALUE is read as JSON when it parses "
+        "(300, 0.5, true, [256,256]), else as a string.",
+    ),
+]
+ColumnKinds = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--column-kind",
+        metavar="COLUMN=KIND",
+        help="Force a column's kind (continuous, discrete, categorical, boolean, datetime, id); "
+        "repeatable.",
+    ),
+]
+
+
+def info(message: str) -> None:
+    """Print one progress / log line on stderr."""
+    err_console.print(message, highlight=False, soft_wrap=True)
+
+
+def parse_value(raw: str) -> Any:
+    """Read ``raw`` as JSON when it parses (numbers, booleans, lists, null), else as a string."""
+    try:
+        return json.loads(raw)
+    except ValueError:
+        return raw
+
+
+def split_pairs(pairs: Iterable[str] | None, option: str) -> list[tuple[str, str]]:
+    """Split repeated ``KEY=VALUE`` options; a malformed one is a usage error (exit 2)."""
+    result = []
+    for pair in pairs or []:
+        key, sep, value = pair.partition("=")
+        key = key.strip()
+        if not sep or not key:
+            raise typer.BadParameter(f"expected KEY=VALUE, got {pair!r}", param_hint=option)
+        result.append((key, value))
+    return result
+
+
+def parse_params(pairs: Iterable[str] | None) -> dict[str, Any]:
+    """Parse repeated ``--param``: ``["epochs=300", "dims=[64,64]"]`` → ``{"epochs": 300, ...}``."""
+    return {key: parse_value(value) for key, value in split_pairs(pairs, "--param")}
+
+
+def load_input_table(data: str, column_kinds: Iterable[str] | None = None) -> Table:
+    """Read ``data``: a CSV / Parquet path, or else the name of a bundled dataset.
+
+    A path that exists wins over a dataset of the same name.
+
+    Raises:
+        DataError: neither an existing file nor a bundled dataset, or unreadable data.
+    """
+    from synthset import datasets
+
+    overrides = dict(split_pairs(column_kinds, "--column-kind"))
+    path = Path(data)
+    if path.exists() or not datasets.is_dataset(data):
+        if not path.exists() and not _looks_like_path(data):
+            names = ", ".join(d.name for d in datasets.list_datasets())
+            raise DataError(
+                f"{data!r} is neither an existing file nor a bundled dataset "
+                f"(bundled: {names}); pass a .csv or .parquet path"
+            )
+        table = read_table(path)
+    else:
+        table = datasets.load(data)
+    if overrides:
+        table = Table(table.data, overrides=overrides, name=table.name)
+    return table
+
+
+def _looks_like_path(text: str) -> bool:
+    return "/" in text or "\\" in text or "." in Path(text).name
+
+
+def check_output_file(path: Path, overwrite: bool) -> None:
+    """Fail before any work when ``path`` cannot be written: bad extension or already there."""
+    name = path.name.lower()
+    if not any(name.endswith(s) for s in TABLE_SUFFIXES):
+        raise ConfigError(
+            f"cannot write {path.name}: unknown extension; use one of {', '.join(TABLE_SUFFIXES)}"
+        )
+    check_not_exists(path, overwrite)
+
+
+def check_not_exists(path: Path, overwrite: bool) -> None:
+    """Refuse to replace ``path`` unless ``overwrite``; checked up front, before minutes of work."""
+    if path.exists() and not overwrite:
+        raise SynthsetError(f"{path} already exists; pass --overwrite to replace it")
+
+
+def set_runtime_params(
+    name: str, params: dict[str, Any], *, seed: int | None, verbose: bool
+) -> dict[str, Any]:
+    """Add ``random_state`` and ``verbose`` to ``params`` and check every name is a parameter.
+
+    Raises:
+        ConfigError: unknown synthesizer, or a parameter it does not take (valid ones listed).
+    """
+    from synthset.registry import get_synthesizer_class
+
+    cls = get_synthesizer_class(name)
+    kinds = (inspect.Parameter.POSITIONAL_OR_KEYWORD, inspect.Parameter.KEYWORD_ONLY)
+    valid = {p.name for p in inspect.signature(cls).parameters.values() if p.kind in kinds}
+    params = dict(params)
+    if seed is not None:
+        params["random_state"] = seed
+    if "verbose" in valid:
+        params.setdefault("verbose", verbose)
+    unknown = sorted(set(params) - valid)
+    if unknown:
+        raise ConfigError(
+            f"synthesizer {name!r} has no parameter {', '.join(map(repr, unknown))}; "
+            f"valid: {', '.join(sorted(valid))}"
+        )
+    return params
+
+
+def parse_conditions(pairs: Iterable[str] | None, spec: Any) -> dict[str, Any]:
+    """Parse ``--condition COLUMN=VALUE`` pairs against the fitted spec.
+
+    A value that is itself one of the column's categories stays a string (``zip=02134``); otherwise
+    it is read like a ``--param`` value (``education-num=9`` → 9). The library validates the rest.
+    """
+    conditions = {}
+    for column, raw in split_pairs(pairs, "--condition"):
+        categories = None
+        if spec is not None and column in spec:
+            categories = spec[column].categories
+        value = parse_value(raw)
+        if categories is not None and raw in categories:
+            value = raw
+        elif not isinstance(value, (int, float)):
+            value = raw
+        conditions[column] = value
+    return conditions

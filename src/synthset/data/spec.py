@@ -171,6 +171,14 @@ def validate_frame(df: pd.DataFrame) -> None:
             problems.append(
                 f"columns with only missing values: {all_nan}; drop them, nothing can be learned"
             )
+        inf = [
+            c for c in df.columns
+            if pd.api.types.is_float_dtype(df[c].dtype) and np.isinf(df[c].to_numpy(float)).any()
+        ]
+        if inf:
+            problems.append(
+                f"columns with infinite values: {inf}; replace them with NaN or a finite bound"
+            )
     if problems:
         raise DataError(problems)
 

@@ -36,10 +36,25 @@ def tiny_frame() -> pd.DataFrame:
 
 # Small networks and a single epoch: each synthesizer fits in well under a second.
 TINY_PARAMS: dict[str, dict] = {
-    "ctgan": dict(epochs=1, batch_size=16, pac=2, embedding_dim=8, generator_dim=(16,),
-                  discriminator_dim=(16,), random_state=0, device="cpu"),
-    "tvae": dict(epochs=1, batch_size=16, embedding_dim=8, compress_dims=(16,),
-                 decompress_dims=(16,), random_state=0, device="cpu"),
+    "ctgan": dict(
+        epochs=1,
+        batch_size=16,
+        pac=2,
+        embedding_dim=8,
+        generator_dim=(16,),
+        discriminator_dim=(16,),
+        random_state=0,
+        device="cpu",
+    ),
+    "tvae": dict(
+        epochs=1,
+        batch_size=16,
+        embedding_dim=8,
+        compress_dims=(16,),
+        decompress_dims=(16,),
+        random_state=0,
+        device="cpu",
+    ),
     "gaussian_copula": dict(random_state=0),
 }
 

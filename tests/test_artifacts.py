@@ -33,8 +33,16 @@ def _copy(path, tmp_path):
 def test_folder_layout(saved):
     _, path = saved
     names = sorted(p.name for p in path.iterdir())
-    assert names == sorted(["config.json", "spec.json", "encoders.json", "encoders.safetensors",
-                            "model.safetensors", "history.json"])
+    assert names == sorted(
+        [
+            "config.json",
+            "spec.json",
+            "encoders.json",
+            "encoders.safetensors",
+            "model.safetensors",
+            "history.json",
+        ]
+    )
     config = json.loads((path / "config.json").read_text())
     assert config["synthesizer"] == "ctgan" and config["format"] == FORMAT
     assert config["params"]["epochs"] == 1

@@ -50,8 +50,12 @@ def test_early_stopping_unknown_metric():
 def test_checkpoint_loads_with_weights_only(tmp_path):
     w, opt, step = quadratic_step()
     path = tmp_path / "ckpt.pt"
-    trainer = Trainer(epochs=3, steps_per_epoch=2, callbacks=[Checkpoint(path, every=2)],
-                      state_fn=lambda: {"w": w.detach().clone(), "opt": opt.state_dict()})
+    trainer = Trainer(
+        epochs=3,
+        steps_per_epoch=2,
+        callbacks=[Checkpoint(path, every=2)],
+        state_fn=lambda: {"w": w.detach().clone(), "opt": opt.state_dict()},
+    )
     trainer.fit(step)
     state = torch.load(path, weights_only=True)
     assert state["epoch"] == 2 and "opt" in state and len(state["history"]) == 2

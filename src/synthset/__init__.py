@@ -1,4 +1,4 @@
-"""synthset: learn a generative model of a dataset, then expand, balance, repair and privatise it."""
+"""synthset: learn a generative model of a dataset, then expand, balance, repair, privatise it."""
 
 from __future__ import annotations
 

@@ -68,10 +68,14 @@ def save_synthesizer(synth: Synthesizer, path: str | Path, *, overwrite: bool = 
         tmp.mkdir(parents=True)
         (tmp / "spec.json").write_text(json.dumps(synth.spec_.to_dict(), indent=2))
         (tmp / "encoders.json").write_text(json.dumps(state, indent=1, default=_json_default))
-        save_file({k: v.detach().cpu().contiguous() for k, v in enc.items()},
-                  str(tmp / "encoders.safetensors"))
-        save_file({k: v.detach().cpu().contiguous() for k, v in model.items()},
-                  str(tmp / "model.safetensors"))
+        save_file(
+            {k: v.detach().cpu().contiguous() for k, v in enc.items()},
+            str(tmp / "encoders.safetensors"),
+        )
+        save_file(
+            {k: v.detach().cpu().contiguous() for k, v in model.items()},
+            str(tmp / "model.safetensors"),
+        )
         (tmp / "history.json").write_text(
             json.dumps(getattr(synth, "history_", []), default=_json_default)
         )

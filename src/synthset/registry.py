@@ -31,7 +31,8 @@ def register(name: str) -> Callable[[type[T]], type[T]]:
         if name in _REGISTRY and _REGISTRY[name] is not cls:
             raise ConfigError(
                 f"a synthesizer named {name!r} is already registered "
-                f"({_REGISTRY[name].__module__}.{_REGISTRY[name].__qualname__}); choose another name"
+                f"({_REGISTRY[name].__module__}.{_REGISTRY[name].__qualname__}); "
+                "choose another name"
             )
         cls.name = name  # type: ignore[attr-defined]
         _REGISTRY[name] = cls  # type: ignore[assignment]

@@ -14,15 +14,24 @@ from synthset.errors import DataError, SynthsetError
 
 def test_detect_kinds(tiny_frame):
     df = tiny_frame.assign(
-        id=np.arange(64), code=["k%03d" % i for i in range(64)], binary=np.arange(64) % 2,
+        id=np.arange(64),
+        code=[f"k{i:03d}" for i in range(64)],
+        binary=np.arange(64) % 2,
         day=pd.Series(pd.date_range("2024-01-01", periods=64)).dt.strftime("%Y-%m-%d"),
     )
     spec = TableSpec.detect(df)
     kinds = {c.name: c.kind for c in spec.columns}
     assert kinds == {
-        "x": "continuous", "count": "discrete", "color": "categorical", "flag": "boolean",
-        "when": "datetime", "const": "categorical", "id": "id", "code": "id",
-        "binary": "categorical", "day": "datetime",
+        "x": "continuous",
+        "count": "discrete",
+        "color": "categorical",
+        "flag": "boolean",
+        "when": "datetime",
+        "const": "categorical",
+        "id": "id",
+        "code": "id",
+        "binary": "categorical",
+        "day": "datetime",
     }
     assert spec["x"].nullable and spec["x"].decimals == 2
     assert spec["const"].is_constant
@@ -32,14 +41,21 @@ def test_detect_kinds(tiny_frame):
 def test_override_and_json_round_trip(tiny_frame):
     spec = TableSpec.detect(tiny_frame, overrides={"count": "categorical"})
     assert spec["count"].kind == "categorical" and spec["count"].categories == sorted(
-        tiny_frame["count"].unique().tolist())
+        tiny_frame["count"].unique().tolist()
+    )
     again = TableSpec.from_json(spec.to_json())
     assert again == spec
 
 
 @settings(max_examples=30, deadline=None)
-@given(data_frames([column("a", dtype=float), column("b", elements=__import__(
-    "hypothesis").strategies.sampled_from(["u", "v", "w"]))]))
+@given(
+    data_frames(
+        [
+            column("a", dtype=float),
+            column("b", elements=__import__("hypothesis").strategies.sampled_from(["u", "v", "w"])),
+        ]
+    )
+)
 def test_detection_is_stable(df):
     try:
         spec = TableSpec.detect(df)

@@ -36,8 +36,12 @@ def test_quantile_encoding_round_trips_exactly(values, cats, nan_at):
     assert np.array_equal(np.isnan(back["x"]), np.isnan(df["x"]))
     ok = ~np.isnan(x)
     tol = 1e-6 * max(1.0, np.nanmax(np.abs(x)))
-    np.testing.assert_allclose(back["x"].to_numpy()[ok], x[ok], rtol=0, atol=tol + 10.0 ** -(
-        spec["x"].decimals if spec["x"].decimals is not None else 9))
+    np.testing.assert_allclose(
+        back["x"].to_numpy()[ok],
+        x[ok],
+        rtol=0,
+        atol=tol + 10.0 ** -(spec["x"].decimals if spec["x"].decimals is not None else 9),
+    )
 
 
 @settings(max_examples=40, deadline=None)
@@ -85,8 +89,9 @@ def test_state_round_trip(tiny_frame):
     enc = TableEncoder().fit(tiny_frame, spec, seed=0)
     state, tensors = enc.get_state()
     again = TableEncoder.from_state(state, tensors, spec)
-    np.testing.assert_array_equal(enc.transform(tiny_frame, seed=1),
-                                  again.transform(tiny_frame, seed=1))
+    np.testing.assert_array_equal(
+        enc.transform(tiny_frame, seed=1), again.transform(tiny_frame, seed=1)
+    )
 
 
 def test_unseen_category_raises(tiny_frame):

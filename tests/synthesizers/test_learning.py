@@ -21,11 +21,27 @@ def dependent_frame(n: int = 1000, seed: int = 0) -> pd.DataFrame:
 
 
 PARAMS = {
-    "ctgan": dict(epochs=60, batch_size=100, pac=10, embedding_dim=16, generator_dim=(64,),
-                  generator_lr=2e-3, discriminator_lr=2e-3,
-                  discriminator_dim=(64,), random_state=0, device="cpu"),
-    "tvae": dict(epochs=100, batch_size=100, embedding_dim=16, compress_dims=(64,),
-                 decompress_dims=(64,), random_state=0, device="cpu"),
+    "ctgan": dict(
+        epochs=60,
+        batch_size=100,
+        pac=10,
+        embedding_dim=16,
+        generator_dim=(64,),
+        generator_lr=2e-3,
+        discriminator_lr=2e-3,
+        discriminator_dim=(64,),
+        random_state=0,
+        device="cpu",
+    ),
+    "tvae": dict(
+        epochs=100,
+        batch_size=100,
+        embedding_dim=16,
+        compress_dims=(64,),
+        decompress_dims=(64,),
+        random_state=0,
+        device="cpu",
+    ),
     "gaussian_copula": dict(random_state=0),
 }
 
@@ -36,8 +52,10 @@ def test_learns_dependency(name):
     synth = make_synthesizer(name, **PARAMS[name]).fit(df)
     fake = synth.sample(2000, seed=1).data
     agree = ((fake["group"] == "a") == (fake["label"] == "yes")).mean()
-    gap = (fake.loc[fake["group"] == "b", "value"].mean()
-           - fake.loc[fake["group"] == "a", "value"].mean())
+    gap = (
+        fake.loc[fake["group"] == "b", "value"].mean()
+        - fake.loc[fake["group"] == "a", "value"].mean()
+    )
     # chance is 0.5 agreement and no gap; the data has 0.95 and a gap of 6
     assert agree > 0.75, agree
     assert gap > 3.0, gap

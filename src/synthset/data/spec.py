@@ -29,7 +29,7 @@ class ColumnSpec:
         name: column name.
         kind: one of ``continuous``, ``discrete`` (integers), ``categorical``, ``boolean``,
             ``datetime`` or ``id`` (unique keys; regenerated, not modelled).
-        dtype: the pandas dtype to restore on output (e.g. ``"int64"``, ``"float64"``, ``"object"``).
+        dtype: the pandas dtype to restore on output (e.g. ``"int64"``, ``"float64"``, ``"str"``).
         nullable: whether missing values occur (they are modelled and reproduced).
         categories: the learned set of values (categorical / boolean), in a stable order.
         min, max: observed bounds (numeric; datetimes as ISO strings); samples are clipped to them.
@@ -150,8 +150,12 @@ class TableSpec:
             raise DataError(problems)
 
 
-def validate_frame(df: pd.DataFrame) -> None:
-    """Raise DataError listing every problem that makes ``df`` unusable for fitting."""
+def validate_frame(df: pd.DataFrame, *, check_values: bool = True) -> None:
+    """Raise DataError listing every problem that makes ``df`` unusable for fitting.
+
+    ``check_values=False`` checks only the frame's shape and names (not all-missing or
+    infinite columns).
+    """
     if not isinstance(df, pd.DataFrame):
         raise DataError(f"expected a pandas DataFrame or synthset Table, got {type(df).__name__}")
     problems = []
@@ -165,14 +169,15 @@ def validate_frame(df: pd.DataFrame) -> None:
     dup = df.columns[df.columns.duplicated()].tolist()
     if dup:
         problems.append(f"duplicate column names {dup}; make them unique")
-    if len(df) and not problems:
+    if len(df) and not problems and check_values:
         all_nan = [c for c in df.columns if df[c].isna().all()]
         if all_nan:
             problems.append(
                 f"columns with only missing values: {all_nan}; drop them, nothing can be learned"
             )
         inf = [
-            c for c in df.columns
+            c
+            for c in df.columns
             if pd.api.types.is_float_dtype(df[c].dtype) and np.isinf(df[c].to_numpy(float)).any()
         ]
         if inf:
@@ -295,7 +300,10 @@ RESOLUTIONS = {"D": 86_400e9, "h": 3_600e9, "min": 60e9, "s": 1e9, "ms": 1e6, "u
 
 
 def _resolution(t: pd.Series) -> str:
-    ns = t.dropna().astype("datetime64[ns]").to_numpy().astype("int64")[:10_000]
+    t = t.dropna()
+    if getattr(t.dt, "tz", None) is not None:
+        t = t.dt.tz_convert("UTC").dt.tz_localize(None)
+    ns = t.astype("datetime64[ns]").to_numpy().astype("int64")[:10_000]
     for unit, step in RESOLUTIONS.items():
         if np.all(ns % int(step) == 0):
             return unit
@@ -303,9 +311,11 @@ def _resolution(t: pd.Series) -> str:
 
 
 def _decimals(x: np.ndarray, max_decimals: int = 6) -> int | None:
-    sample = x[: 10_000]
+    sample = x[:10_000]
     for d in range(max_decimals + 1):
-        if np.allclose(np.round(sample, d), sample, rtol=0, atol=1e-9 * max(1.0, np.abs(sample).max())):
+        if np.allclose(
+            np.round(sample, d), sample, rtol=0, atol=1e-9 * max(1.0, np.abs(sample).max())
+        ):
             return d
     return None
 

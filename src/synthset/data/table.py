@@ -35,7 +35,9 @@ class Table:
         overrides: dict[str, str] | None = None,
         name: str | None = None,
     ):
-        validate_frame(data)
+        # with a given spec (e.g. samples of a fitted model) only the frame's shape is checked:
+        # a small sample may legitimately have a column that is all missing
+        validate_frame(data, check_values=spec is None)
         self.data = data
         self.spec = spec if spec is not None else TableSpec.detect(data, overrides)
         self.name = name

@@ -41,13 +41,23 @@ class SpanLayout(nn.Module):
             mask[i, :n] = True
         self.dim = dim
         self.n_blocks = len(soft)
-        seg = torch.repeat_interleave(torch.arange(len(soft)), torch.tensor([n for _, n in soft],
-                                                                            dtype=torch.long))
+        seg = torch.repeat_interleave(
+            torch.arange(len(soft)), torch.tensor([n for _, n in soft], dtype=torch.long)
+        )
         self.register_buffer("tanh_idx", torch.tensor(tanh, dtype=torch.long), persistent=False)
         self.register_buffer("soft_idx", idx, persistent=False)
         self.register_buffer("soft_mask", mask, persistent=False)
         self.register_buffer("soft_flat", idx[mask], persistent=False)
         self.register_buffer("seg", seg, persistent=False)
+        # the table encoder puts every tanh column first and the softmax blocks after them;
+        # then both groups are slices, which is much cheaper than gathering columns
+        n_t, n_s = len(tanh), int(mask.sum())
+        self.contiguous = (
+            tanh == list(range(n_t))
+            and idx[mask].tolist() == list(range(n_t, n_t + n_s))
+            and n_t + n_s == dim
+        )
+        self.n_tanh = n_t
 
     # ---- segment softmax over every block at once ----
     def _segment_log_softmax(self, y: Tensor) -> Tensor:
@@ -68,6 +78,10 @@ class SpanLayout(nn.Module):
 
     def activate(self, x: Tensor, generator: torch.Generator, tau: float = 0.2) -> Tensor:
         """tanh on value columns, Gumbel-softmax (temperature ``tau``) on each softmax block."""
+        if self.contiguous:
+            t, y = x[:, : self.n_tanh], x[:, self.n_tanh :]
+            y = (y + gumbel_noise(y.shape, generator, x.device, x.dtype)) / tau
+            return torch.cat([torch.tanh(t), torch.exp(self._segment_log_softmax(y))], dim=1)
         out = torch.zeros_like(x)
         if len(self.tanh_idx):
             out = out.index_copy(1, self.tanh_idx, torch.tanh(x[:, self.tanh_idx]))
@@ -80,6 +94,10 @@ class SpanLayout(nn.Module):
     def sample(self, x: Tensor, generator: torch.Generator) -> Tensor:
         """tanh the values and add Gumbel noise to every softmax column, so that the argmax of
         each block (what the decoder takes) is a draw from that block's softmax (Gumbel-max)."""
+        if self.contiguous:
+            t, y = x[:, : self.n_tanh], x[:, self.n_tanh :]
+            y = y + gumbel_noise(y.shape, generator, x.device, x.dtype)
+            return torch.cat([torch.tanh(t), y], dim=1)
         out = x.clone()
         if len(self.tanh_idx):
             out[:, self.tanh_idx] = torch.tanh(x[:, self.tanh_idx])
@@ -90,5 +108,8 @@ class SpanLayout(nn.Module):
 
     def softmax_nll(self, logits: Tensor, target: Tensor) -> Tensor:
         """Summed cross-entropy of every softmax block against one-hot ``target``, per row (B,)."""
+        if self.contiguous:
+            lp = self._segment_log_softmax(logits[:, self.n_tanh :])
+            return -(lp * target[:, self.n_tanh :]).sum(dim=1)
         lp = self._segment_log_softmax(logits[:, self.soft_flat])
         return -(lp * target[:, self.soft_flat]).sum(dim=1)

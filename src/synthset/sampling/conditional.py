@@ -22,8 +22,9 @@ class ConditionalSampler:
         codes: (N, n_cols) slot of each training row; needed only to draw real rows.
     """
 
-    def __init__(self, counts: Tensor, sizes: list[int], device: torch.device,
-                 codes: Tensor | None = None):
+    def __init__(
+        self, counts: Tensor, sizes: list[int], device: torch.device, codes: Tensor | None = None
+    ):
         self.sizes = list(sizes)
         self.n_cols = len(sizes)
         self.device = device
@@ -34,9 +35,10 @@ class ConditionalSampler:
             return
         width = self.count.shape[1]
         freq = self.count.double()
-        valid = torch.arange(width, device=device)[None, :] < torch.tensor(
-            sizes, device=device
-        )[:, None]
+        valid = (
+            torch.arange(width, device=device)[None, :]
+            < torch.tensor(sizes, device=device)[:, None]
+        )
         # training draws categories by log-frequency (rare classes are seen more often)
         logf = torch.where(valid, torch.log(freq + 1), torch.zeros_like(freq))
         self.p_log = (logf / logf.sum(1, keepdim=True)).float()

@@ -64,7 +64,8 @@ class NeuralTableSynthesizer(Synthesizer):
         with cpu_threads(threads):
             enc_seed = derive_seed(self.random_state, 0)
             self.encoder_ = TableEncoder(
-                continuous=self.continuous_encoding, max_modes=self.max_modes,
+                continuous=self.continuous_encoding,
+                max_modes=self.max_modes,
             ).fit(data.data, data.spec, seed=enc_seed)
             X = torch.from_numpy(self.encoder_.transform(data.data, seed=enc_seed))
             X = X.to(self.device_)
@@ -75,8 +76,9 @@ class NeuralTableSynthesizer(Synthesizer):
         if self.verbose:
             cbs.append(ProgressBar(f"{self.name}"))
         if getattr(self, "early_stopping_patience", None):
-            cbs.append(EarlyStopping(self._early_stopping_monitor,
-                                     patience=self.early_stopping_patience))
+            cbs.append(
+                EarlyStopping(self._early_stopping_monitor, patience=self.early_stopping_patience)
+            )
         return cbs
 
     def _check_batch(self) -> None:
@@ -117,7 +119,7 @@ class NeuralTableSynthesizer(Synthesizer):
         for _ in range(self.condition_rounds):
             X = self._generate(max(m - have, 1) * 2, gen, codes)
             ok = torch.ones(len(X), dtype=torch.bool, device=X.device)
-            for c, (start, stop, slot) in slots.items():
+            for _c, (start, stop, slot) in slots.items():
                 ok &= X[:, start:stop].argmax(1) == slot
             good = X[ok][: m - have]
             kept.append(good)
@@ -163,12 +165,12 @@ class NeuralTableSynthesizer(Synthesizer):
         return {"encoder": enc_state, "model": self._model_config()}, tensors
 
     def _set_state(self, state: dict[str, Any], tensors: dict[str, Tensor]) -> None:
-        enc = {k[len("encoder."):]: v for k, v in tensors.items() if k.startswith("encoder.")}
+        enc = {k[len("encoder.") :]: v for k, v in tensors.items() if k.startswith("encoder.")}
         self.encoder_ = TableEncoder.from_state(state["encoder"], enc, self.spec_)
         self.device_ = resolve_device(self.device)
         self._restore_model(state["model"])
         for prefix, mod in self._modules_for_state().items():
-            sd = {k[len(prefix) + 1:]: v for k, v in tensors.items() if k.startswith(prefix + ".")}
+            sd = {k[len(prefix) + 1 :]: v for k, v in tensors.items() if k.startswith(prefix + ".")}
             mod.load_state_dict(sd, strict=True)
             mod.to(self.device_)
 

@@ -93,6 +93,21 @@ class Anything:
         return None
 
 
+@dataclass(frozen=True)
+class DeviceName:
+    """A torch device string (``"cpu"``, ``"cuda:0"``) or ``"auto"``; parsed, not required."""
+
+    def check(self, name: str, value: Any) -> None:
+        if value == "auto":
+            return
+        try:
+            ok = isinstance(value, str) and torch.device(value) is not None
+        except (RuntimeError, TypeError):
+            ok = False
+        if not ok:
+            raise ConfigError(f"`{name}` must be 'auto', 'cpu' or 'cuda[:N]', got {value!r}")
+
+
 SEED = Interval(int, 0, None, none_ok=True)
 
 

@@ -22,7 +22,15 @@ from synthset.models.gan.ctgan import CTGANConfig, Discriminator, Generator
 from synthset.registry import register
 from synthset.sampling.conditional import ConditionalSampler
 from synthset.synthesizers._neural import NeuralTableSynthesizer, autocast_dtype, steps_per_epoch
-from synthset.synthesizers.base import SEED, Anything, Boolean, Interval, IntTuple, Options
+from synthset.synthesizers.base import (
+    SEED,
+    Anything,
+    Boolean,
+    DeviceName,
+    Interval,
+    IntTuple,
+    Options,
+)
 from synthset.training.trainer import Trainer
 from synthset.utils import derive_seed, make_torch_generator
 
@@ -71,7 +79,7 @@ class CTGAN(NeuralTableSynthesizer):
         "continuous_encoding": Options(("mode", "quantile")),
         "max_modes": Interval(int, 1),
         "amp": Options(("auto", "bf16", "off")),
-        "device": Anything(),
+        "device": DeviceName(),
         "random_state": SEED,
         "verbose": Boolean(),
         "sample_batch_size": Interval(int, 1),
@@ -179,10 +187,18 @@ class CTGAN(NeuralTableSynthesizer):
 
     def _train_loop(self, X: Tensor, gen: torch.Generator) -> None:
         G, D = self.generator_, self.discriminator_
-        opt_g = torch.optim.Adam(G.parameters(), lr=self.generator_lr, betas=(0.5, 0.9),
-                                 weight_decay=self.generator_decay)
-        opt_d = torch.optim.Adam(D.parameters(), lr=self.discriminator_lr, betas=(0.5, 0.9),
-                                 weight_decay=self.discriminator_decay)
+        opt_g = torch.optim.Adam(
+            G.parameters(),
+            lr=self.generator_lr,
+            betas=(0.5, 0.9),
+            weight_decay=self.generator_decay,
+        )
+        opt_d = torch.optim.Adam(
+            D.parameters(),
+            lr=self.discriminator_lr,
+            betas=(0.5, 0.9),
+            weight_decay=self.discriminator_decay,
+        )
         B, dev, sampler = self.batch_size, self.device_, self.cond_sampler_
         amp = autocast_dtype(self.amp, dev)
         ctx = (lambda: torch.autocast(dev.type, dtype=amp)) if amp else nullcontext
@@ -222,14 +238,22 @@ class CTGAN(NeuralTableSynthesizer):
             opt_g.zero_grad(set_to_none=True)
             loss_g.backward()
             opt_g.step()
-            return {"loss_g": loss_g.detach(), "loss_d": loss_d.detach(), "cond": loss_cond.detach()}
+            return {
+                "loss_g": loss_g.detach(),
+                "loss_d": loss_d.detach(),
+                "cond": loss_cond.detach(),
+            }
 
         trainer = Trainer(
             epochs=self.epochs,
             steps_per_epoch=steps_per_epoch(len(X), B),
             callbacks=self._callbacks(),
-            state_fn=lambda: {"generator": G.state_dict(), "discriminator": D.state_dict(),
-                              "opt_g": opt_g.state_dict(), "opt_d": opt_d.state_dict()},
+            state_fn=lambda: {
+                "generator": G.state_dict(),
+                "discriminator": D.state_dict(),
+                "opt_g": opt_g.state_dict(),
+                "opt_d": opt_d.state_dict(),
+            },
         )
         self.history_ = trainer.fit(step)
         for p in d_params:
@@ -265,18 +289,24 @@ class CTGAN(NeuralTableSynthesizer):
     def _model_config(self) -> dict[str, Any]:
         c = self.config_
         return {
-            "data_dim": c.data_dim, "cond_dim": c.cond_dim, "embedding_dim": c.embedding_dim,
+            "data_dim": c.data_dim,
+            "cond_dim": c.cond_dim,
+            "embedding_dim": c.embedding_dim,
             "generator_dim": list(c.generator_dim),
-            "discriminator_dim": list(c.discriminator_dim), "pac": c.pac,
+            "discriminator_dim": list(c.discriminator_dim),
+            "pac": c.pac,
             "cond_sizes": self.cond_sampler_.sizes,
             "cond_counts": self.cond_sampler_.count.cpu().tolist(),
         }
 
     def _restore_model(self, cfg: dict[str, Any]) -> None:
         self.config_ = CTGANConfig(
-            data_dim=cfg["data_dim"], cond_dim=cfg["cond_dim"],
-            embedding_dim=cfg["embedding_dim"], generator_dim=tuple(cfg["generator_dim"]),
-            discriminator_dim=tuple(cfg["discriminator_dim"]), pac=cfg["pac"],
+            data_dim=cfg["data_dim"],
+            cond_dim=cfg["cond_dim"],
+            embedding_dim=cfg["embedding_dim"],
+            generator_dim=tuple(cfg["generator_dim"]),
+            discriminator_dim=tuple(cfg["discriminator_dim"]),
+            pac=cfg["pac"],
         )
         counts = torch.tensor(cfg["cond_counts"], dtype=torch.long).reshape(
             len(cfg["cond_sizes"]), -1

@@ -18,7 +18,15 @@ from synthset.models.blocks import SpanLayout
 from synthset.models.vae.tvae import Decoder, Encoder, TVAEConfig
 from synthset.registry import register
 from synthset.synthesizers._neural import NeuralTableSynthesizer, autocast_dtype, steps_per_epoch
-from synthset.synthesizers.base import SEED, Anything, Boolean, Interval, IntTuple, Options
+from synthset.synthesizers.base import (
+    SEED,
+    Anything,
+    Boolean,
+    DeviceName,
+    Interval,
+    IntTuple,
+    Options,
+)
 from synthset.training.trainer import Trainer
 from synthset.utils import derive_seed, make_torch_generator
 
@@ -60,7 +68,7 @@ class TVAE(NeuralTableSynthesizer):
         "continuous_encoding": Options(("mode", "quantile")),
         "max_modes": Interval(int, 1),
         "amp": Options(("auto", "bf16", "off")),
-        "device": Anything(),
+        "device": DeviceName(),
         "random_state": SEED,
         "verbose": Boolean(),
         "sample_batch_size": Interval(int, 1),
@@ -179,8 +187,11 @@ class TVAE(NeuralTableSynthesizer):
             epochs=self.epochs,
             steps_per_epoch=steps_per_epoch(n, B),
             callbacks=self._callbacks(),
-            state_fn=lambda: {"encoder": enc.state_dict(), "decoder": dec.state_dict(),
-                              "optimizer": opt.state_dict()},
+            state_fn=lambda: {
+                "encoder": enc.state_dict(),
+                "decoder": dec.state_dict(),
+                "optimizer": opt.state_dict(),
+            },
         )
         self.history_ = trainer.fit(step)
 
@@ -208,13 +219,16 @@ class TVAE(NeuralTableSynthesizer):
     def _model_config(self) -> dict[str, Any]:
         c = self.config_
         return {
-            "data_dim": c.data_dim, "embedding_dim": c.embedding_dim,
-            "compress_dims": list(c.compress_dims), "decompress_dims": list(c.decompress_dims),
+            "data_dim": c.data_dim,
+            "embedding_dim": c.embedding_dim,
+            "compress_dims": list(c.compress_dims),
+            "decompress_dims": list(c.decompress_dims),
         }
 
     def _restore_model(self, cfg: dict[str, Any]) -> None:
         self.config_ = TVAEConfig(
-            data_dim=cfg["data_dim"], embedding_dim=cfg["embedding_dim"],
+            data_dim=cfg["data_dim"],
+            embedding_dim=cfg["embedding_dim"],
             compress_dims=tuple(cfg["compress_dims"]),
             decompress_dims=tuple(cfg["decompress_dims"]),
         )

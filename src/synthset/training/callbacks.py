@@ -68,9 +68,7 @@ class ProgressBar(Callback):
         self._progress.advance(self._task)
 
     def on_epoch_end(self, trainer: Trainer, logs: dict[str, float]) -> None:
-        shown = " ".join(
-            f"{k}={v:.3f}" for k, v in logs.items() if k not in ("epoch", "seconds")
-        )
+        shown = " ".join(f"{k}={v:.3f}" for k, v in logs.items() if k not in ("epoch", "seconds"))
         self._progress.update(self._task, losses=f"ep {logs['epoch']} {shown}")
 
     def on_fit_end(self, trainer: Trainer) -> None:
@@ -91,8 +89,9 @@ class History(Callback):
 class EarlyStopping(Callback):
     """Stop when ``monitor`` has not improved by ``min_delta`` for ``patience`` epochs."""
 
-    def __init__(self, monitor: str = "loss", patience: int = 10, min_delta: float = 0.0,
-                 mode: str = "min"):
+    def __init__(
+        self, monitor: str = "loss", patience: int = 10, min_delta: float = 0.0, mode: str = "min"
+    ):
         if patience < 1:
             raise ConfigError(f"`patience` must be an int ≥ 1, got {patience}")
         if mode not in ("min", "max"):

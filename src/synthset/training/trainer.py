@@ -63,7 +63,9 @@ class Trainer:
                 # one host sync per epoch
                 keys = list(sums)
                 values = torch.stack([sums[k].float() for k in keys]).cpu().tolist() if keys else []
-                epoch_logs = {k: v / self.steps_per_epoch for k, v in zip(keys, values)}
+                epoch_logs = {
+                    k: v / self.steps_per_epoch for k, v in zip(keys, values, strict=False)
+                }
                 if any(v != v for v in epoch_logs.values()):  # NaN
                     from synthset.errors import SynthsetError
 
@@ -71,8 +73,7 @@ class Trainer:
                         f"training diverged at epoch {epoch + 1} (a loss became NaN); lower the "
                         "learning rate or check the data for extreme values"
                     )
-                epoch_logs = {"epoch": epoch + 1, **epoch_logs,
-                              "seconds": time.perf_counter() - t0}
+                epoch_logs = {"epoch": epoch + 1, **epoch_logs, "seconds": time.perf_counter() - t0}
                 self.history.append(epoch_logs)
                 for cb in self.callbacks:
                     cb.on_epoch_end(self, epoch_logs)

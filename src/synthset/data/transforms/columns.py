@@ -69,8 +69,10 @@ def from_numeric(x: np.ndarray, col: ColumnSpec) -> pd.Series:
     dtype = col.dtype
     if missing.any():
         if dtype.startswith(("int", "uint")):
-            return pd.Series(pd.array(np.where(missing, 0, x).astype(np.int64), dtype="Int64")
-                             .astype("Int64"), name=col.name).mask(missing)
+            return pd.Series(
+                pd.array(np.where(missing, 0, x).astype(np.int64), dtype="Int64").astype("Int64"),
+                name=col.name,
+            ).mask(missing)
         return pd.Series(x, name=col.name).astype(_nullable_float(dtype))
     if dtype.startswith(("int", "uint", "Int", "UInt")):
         return pd.Series(x.astype(np.int64), name=col.name).astype(dtype)

@@ -1,6 +1,7 @@
 """The reversible table encoder used by the neural synthesizers (CTGAN, TVAE).
 
-Each modelled column becomes a block of the encoded matrix:
+Each modelled column becomes one or more blocks of the encoded matrix (all value columns come
+first, then all softmax blocks, so networks can slice rather than gather):
 
 * numeric (continuous, discrete, datetime): ``[value (tanh, 1)] [mode (softmax, K)]`` —
   mode-specific normalisation (a 1-D GMM per column, fitted on a capped subsample; the value is
@@ -113,23 +114,24 @@ class TableEncoder:
         return self
 
     def _build_spans(self) -> None:
-        spans: list[Span] = []
-        pos = 0
-
-        def add(column: str, role: str, act: str, size: int) -> None:
-            nonlocal pos
-            spans.append(Span(column, role, act, pos, size))
-            pos += size
-
+        # All tanh value columns first, then every softmax block: the networks then read both
+        # groups as contiguous slices instead of gathering scattered columns at every step.
+        values: list[tuple[str, str, str, int]] = []
+        blocks: list[tuple[str, str, str, int]] = []
         for info in self.columns_:
             name = info["name"]
             if info["type"] in ("mode", "quantile"):
-                add(name, "value", "tanh", 1)
-                add(name, "mode", "softmax", info["n_modes"])
+                values.append((name, "value", "tanh", 1))
+                blocks.append((name, "mode", "softmax", info["n_modes"]))
                 if info["nullable"]:
-                    add(name, "missing", "softmax", 2)
+                    blocks.append((name, "missing", "softmax", 2))
             elif info["type"] == "onehot":
-                add(name, "category", "softmax", info["n_categories"])
+                blocks.append((name, "category", "softmax", info["n_categories"]))
+        spans: list[Span] = []
+        pos = 0
+        for column, role, act, size in values + blocks:
+            spans.append(Span(column, role, act, pos, size))
+            pos += size
         self.spans_ = spans
         self.output_dim_ = pos
 
@@ -176,9 +178,7 @@ class TableEncoder:
             missing = ~np.isfinite(x)
             if missing.any():
                 if not info["nullable"]:
-                    raise DataError(
-                        f"column {name!r} has missing values but had none when fitting"
-                    )
+                    raise DataError(f"column {name!r} has missing values but had none when fitting")
                 out[np.arange(n), spans["missing"].start + missing.astype(np.int64)] = 1.0
             value, mode = self._encode_numeric(info, np.where(missing, np.nan, x), rng)
             out[:, spans["value"].start] = value
@@ -220,7 +220,9 @@ class TableEncoder:
         return value.astype(np.float32), mode.astype(np.int64)
 
     # ------------------------------------------------------------------ inverse
-    def inverse_transform(self, X: torch.Tensor | np.ndarray, *, id_offset: int = 0) -> pd.DataFrame:
+    def inverse_transform(
+        self, X: torch.Tensor | np.ndarray, *, id_offset: int = 0
+    ) -> pd.DataFrame:
         """Decode an encoded matrix back to a DataFrame with the spec's dtypes.
 
         ``X`` holds tanh values and, in softmax blocks, any scores whose argmax is the chosen
@@ -230,7 +232,9 @@ class TableEncoder:
         if isinstance(X, np.ndarray):
             X = torch.from_numpy(X)
         if X.ndim != 2 or X.shape[1] != self.output_dim_:
-            raise DataError(f"expected an encoded matrix (n, {self.output_dim_}), got {tuple(X.shape)}")
+            raise DataError(
+                f"expected an encoded matrix (n, {self.output_dim_}), got {tuple(X.shape)}"
+            )
         n = X.shape[0]
         dev = X.device
         num_cols, num_vals, code_cols, code_vals = [], [], [], []
@@ -300,7 +304,9 @@ class TableEncoder:
         cls, state: dict[str, Any], tensors: dict[str, torch.Tensor], spec: TableSpec
     ) -> TableEncoder:
         enc = cls(
-            state["continuous"], state["max_modes"], state["weight_threshold"],
+            state["continuous"],
+            state["max_modes"],
+            state["weight_threshold"],
             state["max_fit_rows"],
         )
         enc.spec_ = spec

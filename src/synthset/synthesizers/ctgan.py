@@ -213,14 +213,21 @@ class CTGAN(NeuralTableSynthesizer):
             D.train()
             for p in d_params:
                 p.requires_grad_(True)
-            for _ in range(self.discriminator_steps):
-                cond, _, _, rows = sampler.sample_train(B, gen)
-                with torch.no_grad(), ctx():  # the critic step never needs G's gradients
-                    fake = self.layout_.activate(G(torch.cat([noise(B), cond], 1)).float(), gen)
-                real = X[rows]
-                real_c, fake_c = torch.cat([real, cond], 1), torch.cat([fake, cond], 1)
-                with ctx():
-                    loss_d = D(fake_c).float().mean() - D(real_c).float().mean()
+            for d in range(self.discriminator_steps):
+                cond, col, cat, rows = sampler.sample_train(B, gen)
+                # The last critic step's fake batch is kept, with its graph, for the generator
+                # step (as the PyTorch DCGAN recipe does): one generator forward per step
+                # instead of two. Earlier critic steps need no generator gradients at all.
+                last = d == self.discriminator_steps - 1
+                with (nullcontext() if last else torch.no_grad()), ctx():
+                    raw = G(torch.cat([noise(B), cond], 1)).float()
+                    fake = self.layout_.activate(raw, gen)
+                real_c = torch.cat([X[rows], cond], 1)
+                fake_c = torch.cat([fake.detach(), cond], 1)
+                with ctx():  # one critic call scores the fake and the real packs together
+                    scores = D(torch.cat([fake_c, real_c], 0)).float()
+                n_packs = B // self.pac
+                loss_d = scores[:n_packs].mean() - scores[n_packs:].mean()
                 # the double backward of the penalty stays in fp32 for stability
                 pen = D.gradient_penalty(real_c, fake_c, gen)
                 opt_d.zero_grad(set_to_none=True)
@@ -228,10 +235,7 @@ class CTGAN(NeuralTableSynthesizer):
                 opt_d.step()
             for p in d_params:  # no critic weight gradients in the generator step
                 p.requires_grad_(False)
-            cond, col, cat, _ = sampler.sample_train(B, gen)
             with ctx():
-                raw = G(torch.cat([noise(B), cond], 1)).float()
-                fake = self.layout_.activate(raw, gen)
                 loss_adv = -D(torch.cat([fake, cond], 1)).float().mean()
             loss_cond = self._cond_loss(raw, col, cat) if has_cond else raw.new_zeros(())
             loss_g = loss_adv + loss_cond

@@ -86,15 +86,15 @@ class ConditionalSampler:
         pos = self.start[col, cat] + (u * self.count[col, cat]).long()
         return self.one_hot(col, cat), col, cat, self.order[pos]
 
-    def sample_original(self, n: int, generator: torch.Generator) -> Tensor:
-        """Conditions drawn with the real category frequencies (unconditional sampling)."""
+    def draw_original(self, n: int, generator: torch.Generator) -> tuple[Tensor, Tensor]:
+        """(column, category) pairs drawn with the real frequencies (unconditional sampling)."""
         if self.n_cols == 0:
-            return torch.zeros(n, 0, device=self.device)
-        col, cat = self._draw(n, self.p_real, generator)
-        return self.one_hot(col, cat)
+            empty = torch.zeros(n, dtype=torch.long, device=self.device)
+            return empty, empty
+        return self._draw(n, self.p_real, generator)
 
-    def fixed(self, n: int, col: int, cat: int) -> Tensor:
-        """The same condition (column ``col`` = slot ``cat``) for ``n`` rows."""
-        c = torch.full((n,), col, device=self.device, dtype=torch.long)
-        k = torch.full((n,), cat, device=self.device, dtype=torch.long)
-        return self.one_hot(c, k)
+    def index(self, col: Tensor, cat: Tensor) -> Tensor | None:
+        """Position of each (column, category) in the conditional vector (None: no columns)."""
+        if self.n_cols == 0:
+            return None
+        return self.offsets[col] + cat

@@ -215,12 +215,13 @@ class CTGAN(NeuralTableSynthesizer):
                 p.requires_grad_(True)
             for d in range(self.discriminator_steps):
                 cond, col, cat, rows = sampler.sample_train(B, gen)
+                idx = sampler.index(col, cat)
                 # The last critic step's fake batch is kept, with its graph, for the generator
                 # step (as the PyTorch DCGAN recipe does): one generator forward per step
                 # instead of two. Earlier critic steps need no generator gradients at all.
                 last = d == self.discriminator_steps - 1
                 with (nullcontext() if last else torch.no_grad()), ctx():
-                    raw = G(torch.cat([noise(B), cond], 1)).float()
+                    raw = G(noise(B), idx).float()
                     fake = self.layout_.activate(raw, gen)
                 real_c = torch.cat([X[rows], cond], 1)
                 fake_c = torch.cat([fake.detach(), cond], 1)
@@ -276,14 +277,13 @@ class CTGAN(NeuralTableSynthesizer):
             # condition the generator on the first asked column (the rest by oversampling)
             column, code = next(iter(codes.items()))
             names = [s.column for s in self.encoder_.discrete_spans]
-            j = names.index(column)
-            slot = self._slot(column, code)[2]
-            cond = sampler.fixed(m, j, slot)
+            col = torch.full((m,), names.index(column), device=dev, dtype=torch.long)
+            cat = torch.full((m,), self._slot(column, code)[2], device=dev, dtype=torch.long)
         else:
-            cond = sampler.sample_original(m, gen)
+            col, cat = sampler.draw_original(m, gen)
         amp = autocast_dtype(self.amp, dev)
         with torch.autocast(dev.type, dtype=amp) if amp else nullcontext():
-            raw = self.generator_(torch.cat([z, cond], 1)).float()
+            raw = self.generator_(z, sampler.index(col, cat)).float()
         return self.layout_.sample(raw, gen)
 
     # ---------------------------------------------------------------- state

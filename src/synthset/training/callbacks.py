@@ -52,7 +52,7 @@ class ProgressBar(Callback):
 
         self._progress = Progress(
             TextColumn("[bold]{task.description}"),
-            BarColumn(),
+            BarColumn(bar_width=24),
             MofNCompleteColumn(),
             TextColumn("{task.fields[losses]}"),
             TimeElapsedColumn(),

@@ -18,31 +18,60 @@ class CTGANConfig:
     pac: int = 10  # rows the critic judges together (PacGAN), against mode collapse
 
 
-class Residual(nn.Module):
-    """Linear → BatchNorm → ReLU, concatenated with the input (the CTGAN generator block)."""
+class CondLinear(nn.Linear):
+    """A linear layer over ``[x, one_hot(c)]`` that takes the category index ``c`` instead of the
+    one-hot vector: ``W [x; e_c] = W_x x + W[:, c]``.
 
-    def __init__(self, i: int, o: int):
+    The same function and parameters as ``nn.Linear(n_dense + n_cond, out)`` (and the same
+    initialisation), but the conditional part is a column lookup rather than a matrix product
+    over mostly zeros — about a quarter of the CTGAN generator's arithmetic on adult.
+    """
+
+    def __init__(self, n_dense: int, n_cond: int, out: int):
+        super().__init__(n_dense + n_cond, out)
+        self.n_dense = n_dense
+
+    def forward(self, x: Tensor, cond_idx: Tensor | None = None) -> Tensor:
+        y = nn.functional.linear(x, self.weight[:, : self.n_dense], self.bias)
+        if cond_idx is not None:
+            y = y + self.weight[:, self.n_dense :].t()[cond_idx].to(y.dtype)
+        return y
+
+
+class Residual(nn.Module):
+    """Linear → BatchNorm → ReLU, concatenated with the input (the CTGAN generator block).
+
+    The conditional vector is part of every layer's input, as in CTGAN, through ``CondLinear``.
+    """
+
+    def __init__(self, n_dense: int, n_cond: int, o: int):
         super().__init__()
-        self.fc = nn.Linear(i, o)
+        self.fc = CondLinear(n_dense, n_cond, o)
         self.bn = nn.BatchNorm1d(o)
 
-    def forward(self, x: Tensor) -> Tensor:
-        return torch.cat([torch.relu(self.bn(self.fc(x))), x], dim=1)
+    def forward(self, x: Tensor, cond_idx: Tensor | None) -> Tensor:
+        return torch.cat([torch.relu(self.bn(self.fc(x, cond_idx))), x], dim=1)
 
 
 class Generator(nn.Module):
+    """Noise and a condition (one category of one discrete column) → a raw encoded row."""
+
     def __init__(self, cfg: CTGANConfig):
         super().__init__()
-        dim = cfg.embedding_dim + cfg.cond_dim
-        layers: list[nn.Module] = []
+        dim = cfg.embedding_dim
+        self.blocks = nn.ModuleList()
         for h in cfg.generator_dim:
-            layers.append(Residual(dim, h))
+            self.blocks.append(Residual(dim, cfg.cond_dim, h))
             dim += h
-        layers.append(nn.Linear(dim, cfg.data_dim))
-        self.seq = nn.Sequential(*layers)
+        self.out = CondLinear(dim, cfg.cond_dim, cfg.data_dim)
 
-    def forward(self, z: Tensor) -> Tensor:  # (B, emb + cond) -> (B, data_dim) raw scores
-        return self.seq(z)
+    def forward(self, z: Tensor, cond_idx: Tensor | None) -> Tensor:
+        """z: (B, emb) noise; cond_idx: (B,) index into the conditional vector (None if the
+        table has no discrete column). Returns (B, data_dim) raw scores."""
+        h = z
+        for block in self.blocks:
+            h = block(h, cond_idx)
+        return self.out(h, cond_idx)
 
 
 class Discriminator(nn.Module):

@@ -62,9 +62,13 @@ class ConditionalSampler:
         return cls(counts, sizes, device, codes)
 
     def _draw(self, n: int, probs: Tensor, generator: torch.Generator) -> tuple[Tensor, Tensor]:
-        col = torch.randint(self.n_cols, (n,), generator=generator, device=self.device)
-        cat = torch.multinomial(probs[col], 1, generator=generator).squeeze(1)
-        return col, cat
+        """A column uniformly, then a category from ``probs[column]``: drawn in one step from
+        their joint distribution over every (column, category) pair (one multinomial over a
+        short vector instead of one per row over a gathered (n, max_categories) matrix)."""
+        joint = (probs / self.n_cols).reshape(-1)
+        flat = torch.multinomial(joint, n, replacement=True, generator=generator)
+        width = probs.shape[1]
+        return flat // width, flat % width
 
     def one_hot(self, col: Tensor, cat: Tensor) -> Tensor:
         """(n, cond_dim) conditional vectors with a 1 at each (column, category)."""

@@ -101,12 +101,17 @@ class NeuralTableSynthesizer(Synthesizer):
         with cpu_threads(threads):
             self._eval()
             while done < n:
-                m = min(self.sample_batch_size, n - done)
+                m = min(self._sample_batch(), n - done)
                 X = self._generate_matching(m, gen, codes)
                 frames.append(self.encoder_.inverse_transform(X, id_offset=done))
                 done += m
         df = frames[0] if len(frames) == 1 else pd.concat(frames, ignore_index=True)
         return Table(df, self.spec_)
+
+    def _sample_batch(self) -> int:
+        if self.sample_batch_size is not None:
+            return self.sample_batch_size
+        return 16_384 if self.device_.type == "cpu" else 131_072
 
     def _generate_matching(self, m: int, gen: torch.Generator, codes: dict[str, int]) -> Tensor:
         """``m`` encoded rows that satisfy ``codes``: the model's own rows that match are kept

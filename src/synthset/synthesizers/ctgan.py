@@ -10,6 +10,7 @@ once per epoch.
 
 from __future__ import annotations
 
+import copy
 from contextlib import nullcontext
 from typing import Any
 
@@ -55,7 +56,8 @@ class CTGAN(NeuralTableSynthesizer):
         device: ``"auto"``, ``"cpu"`` or ``"cuda"``.
         random_state: seed of the fit (weights, batches, noise); sampling takes its own seed.
         verbose: show a progress bar on stderr.
-        sample_batch_size: rows generated per batch when sampling.
+        sample_batch_size: rows generated per batch when sampling (None: 16,384 on the CPU,
+            where it keeps activations in cache — measured fastest — and 131,072 on a GPU).
         condition_rounds: oversampling rounds that look for the model's own rows matching a
             multi-column condition before the rest are set to it.
         early_stopping_patience: stop when the generator loss has not improved for this many
@@ -82,7 +84,7 @@ class CTGAN(NeuralTableSynthesizer):
         "device": DeviceName(),
         "random_state": SEED,
         "verbose": Boolean(),
-        "sample_batch_size": Interval(int, 1),
+        "sample_batch_size": Interval(int, 1, none_ok=True),
         "condition_rounds": Interval(int, 0),
         "early_stopping_patience": Interval(int, 1, none_ok=True),
         "callbacks": Anything(),
@@ -110,7 +112,7 @@ class CTGAN(NeuralTableSynthesizer):
         device: str = "auto",
         random_state: int | None = None,
         verbose: bool = False,
-        sample_batch_size: int = 65_536,
+        sample_batch_size: int | None = None,
         condition_rounds: int = 3,
         early_stopping_patience: int | None = None,
         callbacks: list | None = None,
@@ -173,6 +175,7 @@ class CTGAN(NeuralTableSynthesizer):
             else torch.zeros(len(X), 0, dtype=torch.long, device=dev)
         )
         self.cond_sampler_ = ConditionalSampler.from_codes(codes, sizes, dev)
+        self._lowp_generator = None
         if not self.log_frequency and disc:
             self.cond_sampler_.p_log = self.cond_sampler_.p_real
         gen = make_torch_generator(derive_seed(self.random_state, 1), dev)
@@ -192,12 +195,14 @@ class CTGAN(NeuralTableSynthesizer):
             lr=self.generator_lr,
             betas=(0.5, 0.9),
             weight_decay=self.generator_decay,
+            fused=True,
         )
         opt_d = torch.optim.Adam(
             D.parameters(),
             lr=self.discriminator_lr,
             betas=(0.5, 0.9),
             weight_decay=self.discriminator_decay,
+            fused=True,
         )
         B, dev, sampler = self.batch_size, self.device_, self.cond_sampler_
         amp = autocast_dtype(self.amp, dev)
@@ -281,10 +286,24 @@ class CTGAN(NeuralTableSynthesizer):
             cat = torch.full((m,), self._slot(column, code)[2], device=dev, dtype=torch.long)
         else:
             col, cat = sampler.draw_original(m, gen)
-        amp = autocast_dtype(self.amp, dev)
-        with torch.autocast(dev.type, dtype=amp) if amp else nullcontext():
-            raw = self.generator_(z, sampler.index(col, cat)).float()
+        net, dtype = self._sampling_generator()
+        raw = net(z.to(dtype), sampler.index(col, cat)).float()
         return self.layout_.sample(raw, gen)
+
+    def _sampling_generator(self) -> tuple[nn.Module, torch.dtype]:
+        """The generator in the sampling precision: a cached bf16 copy where bf16 pays.
+
+        Casting the weights once keeps every activation (and the residual concatenations) in
+        bf16, instead of autocast re-casting fp32 activations before each layer.
+        """
+        dtype = autocast_dtype(self.amp, self.device_) or torch.float32
+        if dtype == torch.float32:
+            return self.generator_, dtype
+        cached = getattr(self, "_lowp_generator", None)
+        if cached is None:
+            cached = copy.deepcopy(self.generator_).to(dtype).eval()
+            self._lowp_generator = cached
+        return cached, dtype
 
     # ---------------------------------------------------------------- state
     def _modules_for_state(self) -> dict[str, nn.Module]:
@@ -316,5 +335,6 @@ class CTGAN(NeuralTableSynthesizer):
             len(cfg["cond_sizes"]), -1
         )
         self.cond_sampler_ = ConditionalSampler(counts, cfg["cond_sizes"], self.device_)
+        self._lowp_generator = None
         self._build(cfg["cond_dim"])
         del self.discriminator_  # only the generator is saved

@@ -134,6 +134,7 @@ class TableEncoder:
             pos += size
         self.spans_ = spans
         self.output_dim_ = pos
+        self._value_pos = {s.column: s.start for s in spans if s.role == "value"}
 
     # ------------------------------------------------------------------ views
     @property
@@ -237,23 +238,21 @@ class TableEncoder:
             )
         n = X.shape[0]
         dev = X.device
+        soft = [s for s in self.spans_ if s.activation == "softmax"]
+        block = {(s.column, s.role): j for j, s in enumerate(soft)}
+        slots = _block_argmax(X, soft)  # (n, n_blocks): the chosen slot of every block
         num_cols, num_vals, code_cols, code_vals = [], [], [], []
-        by_col: dict[str, dict[str, Span]] = {}
-        for s in self.spans_:
-            by_col.setdefault(s.column, {})[s.role] = s
         for info in self.columns_:
             name = info["name"]
             t = info["type"]
             if t in ("id", "constant"):
                 continue
-            spans = by_col[name]
             if t == "onehot":
-                s = spans["category"]
                 code_cols.append(name)
-                code_vals.append(X[:, s.start : s.stop].argmax(dim=1))
+                code_vals.append(slots[:, block[(name, "category")]])
                 continue
-            value = X[:, spans["value"].start].double()
-            mode = X[:, spans["mode"].start : spans["mode"].stop].argmax(dim=1)
+            value = X[:, self._value_pos[name]].double()
+            mode = slots[:, block[(name, "mode")]]
             if t == "mode":
                 mu = torch.as_tensor(self.arrays_[f"{name}.means"], device=dev)
                 sd = torch.as_tensor(self.arrays_[f"{name}.stds"], device=dev)
@@ -262,9 +261,8 @@ class TableEncoder:
                 edges = torch.as_tensor(self.arrays_[f"{name}.edges"], device=dev)
                 lo, hi = edges[mode], edges[mode + 1]
                 x = lo + (value.clamp(-1, 1) + 1) / 2 * (hi - lo)
-            if "missing" in spans:
-                s = spans["missing"]
-                is_missing = X[:, s.start : s.stop].argmax(dim=1) == 1
+            if (name, "missing") in block:
+                is_missing = slots[:, block[(name, "missing")]] == 1
                 x = torch.where(is_missing, torch.full_like(x, float("nan")), x)
             num_cols.append(name)
             num_vals.append(x)
@@ -317,6 +315,30 @@ class TableEncoder:
             raise DataError("encoder state does not match the spec's columns")
         enc._build_spans()
         return enc
+
+
+def _block_argmax(X: torch.Tensor, blocks: list[Span]) -> torch.Tensor:
+    """Index of the largest entry within every block, for all blocks at once: (n, n_blocks).
+
+    A segment max (scatter_reduce) and a segment min over the positions that reach it, instead
+    of one strided argmax per block; ties go to the first slot, as torch.argmax does.
+    """
+    n = X.shape[0]
+    if not blocks:
+        return torch.zeros(n, 0, dtype=torch.long, device=X.device)
+    cols = torch.cat([torch.arange(b.start, b.stop) for b in blocks]).to(X.device)
+    sizes = torch.tensor([b.size for b in blocks])
+    seg = torch.repeat_interleave(torch.arange(len(blocks)), sizes).to(X.device)
+    local = (torch.arange(len(cols)) - torch.repeat_interleave(
+        torch.cumsum(sizes, 0) - sizes, sizes)).to(X.device)
+    contiguous = bool((cols == torch.arange(cols[0], cols[0] + len(cols), device=X.device)).all())
+    Y = X[:, cols[0] : cols[0] + len(cols)] if contiguous else X[:, cols]
+    segx = seg.expand(n, -1)
+    best = Y.new_full((n, len(blocks)), float("-inf"))
+    best = best.scatter_reduce(1, segx, Y, reduce="amax", include_self=True)
+    cand = torch.where(Y == best[:, seg], local.expand(n, -1), torch.iinfo(torch.long).max)
+    first = torch.full((n, len(blocks)), torch.iinfo(torch.long).max, device=X.device)
+    return first.scatter_reduce(1, segx, cand, reduce="amin", include_self=True)
 
 
 def _id_start(s: pd.Series) -> int:

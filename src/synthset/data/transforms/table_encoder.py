@@ -329,8 +329,9 @@ def _block_argmax(X: torch.Tensor, blocks: list[Span]) -> torch.Tensor:
     cols = torch.cat([torch.arange(b.start, b.stop) for b in blocks]).to(X.device)
     sizes = torch.tensor([b.size for b in blocks])
     seg = torch.repeat_interleave(torch.arange(len(blocks)), sizes).to(X.device)
-    local = (torch.arange(len(cols)) - torch.repeat_interleave(
-        torch.cumsum(sizes, 0) - sizes, sizes)).to(X.device)
+    local = (
+        torch.arange(len(cols)) - torch.repeat_interleave(torch.cumsum(sizes, 0) - sizes, sizes)
+    ).to(X.device)
     contiguous = bool((cols == torch.arange(cols[0], cols[0] + len(cols), device=X.device)).all())
     Y = X[:, cols[0] : cols[0] + len(cols)] if contiguous else X[:, cols]
     segx = seg.expand(n, -1)

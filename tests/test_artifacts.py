@@ -117,3 +117,16 @@ def test_version_mismatch_warns(saved, tmp_path):
         again = load(dst)
     assert any(issubclass(x.category, VersionMismatchWarning) for x in w)
     pd.testing.assert_frame_equal(again.sample(8, seed=1).data, synth.sample(8, seed=1).data)
+
+
+def test_callbacks_are_not_saved(tmp_path):
+    from synthset.training import History
+
+    hist = History()
+    params = dict(TINY_PARAMS["tvae"], callbacks=[hist])
+    synth = make_synthesizer("tvae", **params).fit(make_tiny_frame())
+    assert len(hist.records) == 1
+    synth.save(tmp_path / "run")
+    cfg = json.loads((tmp_path / "run" / "config.json").read_text())
+    assert cfg["params"]["callbacks"] is None
+    assert load(tmp_path / "run").callbacks is None

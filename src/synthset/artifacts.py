@@ -83,7 +83,10 @@ def save_synthesizer(synth: Synthesizer, path: str | Path, *, overwrite: bool = 
             "synthesizer": synth.name,
             "format": FORMAT,
             "synthset_version": _version(),
-            "params": synth.get_params(),
+            "params": {
+                k: (None if k in synth._transient_params else v)
+                for k, v in synth.get_params().items()
+            },
             "checksums": {f: _sha256(tmp / f) for f in FILES},
         }
         (tmp / "config.json").write_text(json.dumps(config, indent=2, default=_json_default))

@@ -32,6 +32,10 @@ class ArtifactError(SynthsetError, OSError):
     """An artifact folder is missing, corrupt, tampered with, or from a newer format."""
 
 
+class OutputExistsError(SynthsetError, FileExistsError):
+    """An output path already exists and ``overwrite`` was not given."""
+
+
 class SynthsetWarning(UserWarning):
     """Base class of recoverable problems."""
 

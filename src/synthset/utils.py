@@ -87,11 +87,11 @@ def atomic_path(path: str | os.PathLike, overwrite: bool = False):
 
     Refuses to replace an existing ``path`` unless ``overwrite`` is true, so nothing is lost.
     """
-    from synthset.errors import SynthsetError
+    from synthset.errors import OutputExistsError
 
     path = Path(path)
     if path.exists() and not overwrite:
-        raise SynthsetError(f"{path} already exists; pass overwrite=True (CLI: --overwrite)")
+        raise OutputExistsError(f"{path} already exists; pass overwrite=True (CLI: --overwrite)")
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
     if tmp.exists():

@@ -118,6 +118,8 @@ class Synthesizer(ABC):
     name: ClassVar[str] = "base"
     modality: ClassVar[str] = "table"
     _constraints: ClassVar[dict[str, Any]] = {}
+    # parameters that hold live objects (callbacks): not written to config.json
+    _transient_params: ClassVar[tuple[str, ...]] = ("callbacks",)
 
     # ---- parameters (scikit-learn style) ----
     @classmethod

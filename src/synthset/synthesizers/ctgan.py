@@ -226,12 +226,14 @@ class CTGAN(NeuralTableSynthesizer):
                 with nullcontext() if last else torch.no_grad(), ctx():
                     raw = G(noise(B), idx).float()
                     fake = self.layout_.activate(raw, gen)
-                real_c = torch.cat([X[rows], cond], 1)
-                fake_c = torch.cat([fake.detach(), cond], 1)
+                real = X[rows]
                 with ctx():  # one critic call scores the fake and the real packs together
-                    scores = D(torch.cat([fake_c, real_c], 0)).float()
+                    both = torch.cat([fake.detach(), real], 0)
+                    scores = D.score(both, None if idx is None else torch.cat([idx, idx])).float()
                 n_packs = B // self.pac
                 loss_d = scores[:n_packs].mean() - scores[n_packs:].mean()
+                real_c = torch.cat([real, cond], 1)
+                fake_c = torch.cat([fake.detach(), cond], 1)
                 # the double backward of the penalty stays in fp32 for stability
                 pen = D.gradient_penalty(real_c, fake_c, gen)
                 opt_d.zero_grad(set_to_none=True)
@@ -240,7 +242,7 @@ class CTGAN(NeuralTableSynthesizer):
             for p in d_params:  # no critic weight gradients in the generator step
                 p.requires_grad_(False)
             with ctx():
-                loss_adv = -D(torch.cat([fake, cond], 1)).float().mean()
+                loss_adv = -D.score(fake, idx).float().mean()
             loss_cond = self._cond_loss(raw, col, cat) if has_cond else raw.new_zeros(())
             loss_g = loss_adv + loss_cond
             opt_g.zero_grad(set_to_none=True)

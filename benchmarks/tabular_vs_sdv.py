@@ -213,6 +213,18 @@ def utility(train: pd.DataFrame, test: pd.DataFrame, seed: int = 0) -> dict[str,
     }
 
 
+def _parse_params(items: list[str]) -> dict[str, Any]:
+    """``k=v`` strings (values read as JSON when they parse) for synthset's neural models."""
+    out: dict[str, Any] = {}
+    for item in items:
+        key, _, value = item.partition("=")
+        try:
+            out[key] = json.loads(value)
+        except json.JSONDecodeError:
+            out[key] = value
+    return out
+
+
 # --- the two libraries ------------------------------------------------------------------------
 class SynthsetRunner:
     library = "synthset"
@@ -223,6 +235,7 @@ class SynthsetRunner:
         self.params: dict[str, Any] = {"random_state": args.seed}
         if model != "gaussian_copula":
             self.params.update(epochs=args.epochs, batch_size=args.batch_size)
+            self.params.update(_parse_params(args.synthset_param))
         self.synth = make_synthesizer(model, **self.params)
         self.table = Table(train, name="adult")
         self.sample_seed = args.seed + 1
@@ -522,6 +535,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--libraries", default=",".join(LIBRARIES), help="comma-separated subset")
     p.add_argument("--only-sdv", action="store_true", help="same as --libraries sdv")
     p.add_argument("--only-synthset", action="store_true", help="same as --libraries synthset")
+    p.add_argument(
+        "--synthset-param", action="append", default=[], metavar="K=V",
+        help="extra parameter for synthset's ctgan/tvae (repeatable), e.g. amp=off",
+    )
     p.add_argument("--sample-rows", type=int, default=100_000)
     p.add_argument("--train-rows", type=int, default=None, help="random subsample of train")
     p.add_argument("--eval-rows", type=int, default=None, help="default: the train rows used")

@@ -18,7 +18,15 @@ from torch import Tensor, nn
 
 from synthset.data.table import Table
 from synthset.data.transforms.table_encoder import TableEncoder
-from synthset.synthesizers.base import Synthesizer
+from synthset.synthesizers.base import (
+    SEED,
+    Anything,
+    Boolean,
+    DeviceName,
+    Interval,
+    Options,
+    Synthesizer,
+)
 from synthset.training.callbacks import Callback, EarlyStopping, ProgressBar
 from synthset.utils import (
     cpu_threads,
@@ -27,6 +35,20 @@ from synthset.utils import (
     make_torch_generator,
     resolve_device,
 )
+
+# Parameters every neural table synthesizer shares (the rest are per model).
+NEURAL_CONSTRAINTS = {
+    "continuous_encoding": Options(("mode", "quantile")),
+    "max_modes": Interval(int, 1),
+    "amp": Options(("auto", "bf16", "off")),
+    "device": DeviceName(),
+    "random_state": SEED,
+    "verbose": Boolean(),
+    "sample_batch_size": Interval(int, 1, none_ok=True),
+    "condition_rounds": Interval(int, 0),
+    "early_stopping_patience": Interval(int, 1, none_ok=True),
+    "callbacks": Anything(),
+}
 
 
 def autocast_dtype(amp: str | bool, device: torch.device) -> torch.dtype | None:

@@ -21,15 +21,16 @@ from synthset.models.blocks import SpanLayout
 from synthset.models.gan.ctgan import CTGANConfig, Discriminator, Generator
 from synthset.registry import register
 from synthset.sampling.conditional import ConditionalSampler
-from synthset.synthesizers._neural import NeuralTableSynthesizer, autocast_dtype, steps_per_epoch
+from synthset.synthesizers._neural import (
+    NEURAL_CONSTRAINTS,
+    NeuralTableSynthesizer,
+    autocast_dtype,
+    steps_per_epoch,
+)
 from synthset.synthesizers.base import (
-    SEED,
-    Anything,
     Boolean,
-    DeviceName,
     Interval,
     IntTuple,
-    Options,
 )
 from synthset.training.trainer import Trainer
 from synthset.utils import derive_seed, make_torch_generator
@@ -77,16 +78,7 @@ class CTGAN(NeuralTableSynthesizer):
         "discriminator_steps": Interval(int, 1),
         "pac": Interval(int, 1),
         "log_frequency": Boolean(),
-        "continuous_encoding": Options(("mode", "quantile")),
-        "max_modes": Interval(int, 1),
-        "amp": Options(("auto", "bf16", "off")),
-        "device": DeviceName(),
-        "random_state": SEED,
-        "verbose": Boolean(),
-        "sample_batch_size": Interval(int, 1, none_ok=True),
-        "condition_rounds": Interval(int, 0),
-        "early_stopping_patience": Interval(int, 1, none_ok=True),
-        "callbacks": Anything(),
+        **NEURAL_CONSTRAINTS,
     }
     _early_stopping_monitor = "loss_g"
 

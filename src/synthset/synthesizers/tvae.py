@@ -17,15 +17,15 @@ from torch import Tensor, nn
 from synthset.models.blocks import SpanLayout
 from synthset.models.vae.tvae import Decoder, Encoder, TVAEConfig
 from synthset.registry import register
-from synthset.synthesizers._neural import NeuralTableSynthesizer, autocast_dtype, steps_per_epoch
+from synthset.synthesizers._neural import (
+    NEURAL_CONSTRAINTS,
+    NeuralTableSynthesizer,
+    autocast_dtype,
+    steps_per_epoch,
+)
 from synthset.synthesizers.base import (
-    SEED,
-    Anything,
-    Boolean,
-    DeviceName,
     Interval,
     IntTuple,
-    Options,
 )
 from synthset.training.trainer import Trainer
 from synthset.utils import derive_seed, make_torch_generator
@@ -66,16 +66,7 @@ class TVAE(NeuralTableSynthesizer):
         "l2scale": Interval(float, 0),
         "learning_rate": Interval(float, 0, low_open=True),
         "loss_factor": Interval(float, 0, low_open=True),
-        "continuous_encoding": Options(("mode", "quantile")),
-        "max_modes": Interval(int, 1),
-        "amp": Options(("auto", "bf16", "off")),
-        "device": DeviceName(),
-        "random_state": SEED,
-        "verbose": Boolean(),
-        "sample_batch_size": Interval(int, 1, none_ok=True),
-        "condition_rounds": Interval(int, 0),
-        "early_stopping_patience": Interval(int, 1, none_ok=True),
-        "callbacks": Anything(),
+        **NEURAL_CONSTRAINTS,
     }
     _early_stopping_monitor = "loss"
 

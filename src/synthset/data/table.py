@@ -142,7 +142,7 @@ def read_table(path: str | Path, *, spec: TableSpec | None = None) -> Table:
     suffix = _suffix(path)
     try:
         if suffix in (".parquet", ".pq"):
-            df = pd.read_parquet(path)
+            df = _read_parquet(path)
         elif suffix in (".csv", ".csv.gz", ".tsv", ".tsv.gz"):
             sep = "\t" if suffix.startswith(".tsv") else ","
             df = pd.read_csv(path, sep=sep, encoding="utf-8", skipinitialspace=True)
@@ -165,6 +165,26 @@ def read_table(path: str | Path, *, spec: TableSpec | None = None) -> Table:
             raise
         raise DataError(f"cannot read {path}: {exc}") from None
     return Table(df, spec, name=path.name.split(".")[0])
+
+
+def _read_parquet(path: Path) -> pd.DataFrame:
+    """Read Parquet; dictionary-encoded columns that pandas wrote as plain strings come back as
+    strings (only columns that were categorical stay categorical)."""
+    import json
+
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    tbl = pq.read_table(path)
+    meta = json.loads((tbl.schema.metadata or {}).get(b"pandas", b"{}"))
+    was_categorical = {
+        c.get("name") for c in meta.get("columns", []) if c.get("pandas_type") == "categorical"
+    }
+    if meta:
+        for i, field in enumerate(tbl.schema):
+            if pa.types.is_dictionary(field.type) and field.name not in was_categorical:
+                tbl = tbl.set_column(i, field.name, tbl.column(i).cast(field.type.value_type))
+    return tbl.to_pandas()
 
 
 def write_table(table: Table | pd.DataFrame, path: str | Path, *, overwrite: bool = False) -> Path:
@@ -192,12 +212,21 @@ def write_parquet(df: pd.DataFrame, path: str | Path, row_group_size: int = 131_
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    arrays = {}
-    for c in df.columns:
-        s = df[c]
-        if s.dtype == object or isinstance(s.dtype, pd.CategoricalDtype):
-            arrays[c] = pa.array(s, from_pandas=True).dictionary_encode()
-        else:
-            arrays[c] = pa.array(s, from_pandas=True)
-    tbl = pa.table(arrays)
+    try:
+        tbl = pa.Table.from_pandas(df, preserve_index=False)
+    except (pa.ArrowInvalid, pa.ArrowTypeError) as exc:
+        raise DataError(
+            f"the table cannot be written to Parquet ({exc}); give every column one type, "
+            "e.g. df[col] = df[col].astype(str)"
+        ) from None
+    columns = []
+    for i, field in enumerate(tbl.schema):
+        col = tbl.column(i)
+        if pa.types.is_string(field.type) or pa.types.is_large_string(field.type):
+            col = col.combine_chunks().dictionary_encode()  # each distinct value stored once
+        columns.append(col)
+    # keep pandas' metadata, so read_table restores string columns as strings (not categories)
+    tbl = pa.Table.from_arrays(columns, names=tbl.column_names).replace_schema_metadata(
+        tbl.schema.metadata
+    )
     pq.write_table(tbl, path, compression="zstd", row_group_size=row_group_size)

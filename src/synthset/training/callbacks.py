@@ -41,6 +41,7 @@ class ProgressBar(Callback):
 
     def on_fit_start(self, trainer: Trainer) -> None:
         from rich.console import Console
+        from rich.table import Column
         from rich.progress import (
             BarColumn,
             MofNCompleteColumn,
@@ -50,13 +51,17 @@ class ProgressBar(Callback):
             TimeRemainingColumn,
         )
 
+        # losses last: on a narrow terminal rich shortens the last column, not the counts
         self._progress = Progress(
-            TextColumn("[bold]{task.description}"),
-            BarColumn(bar_width=24),
-            MofNCompleteColumn(),
-            TextColumn("{task.fields[losses]}"),
-            TimeElapsedColumn(),
-            TimeRemainingColumn(),
+            TextColumn("[bold]{task.description}", table_column=Column(no_wrap=True, min_width=5)),
+            BarColumn(bar_width=20, table_column=Column(no_wrap=True, width=20)),
+            MofNCompleteColumn(table_column=Column(no_wrap=True, min_width=11)),
+            TimeElapsedColumn(table_column=Column(no_wrap=True, min_width=7)),
+            TimeRemainingColumn(table_column=Column(no_wrap=True, min_width=7)),
+            TextColumn(
+                "{task.fields[losses]}",
+                table_column=Column(no_wrap=True, overflow="ellipsis", ratio=1),
+            ),
             console=Console(stderr=True),
             transient=False,
         )
@@ -68,7 +73,7 @@ class ProgressBar(Callback):
         self._progress.advance(self._task)
 
     def on_epoch_end(self, trainer: Trainer, logs: dict[str, float]) -> None:
-        shown = " ".join(f"{k}={v:.3f}" for k, v in logs.items() if k not in ("epoch", "seconds"))
+        shown = " ".join(f"{k}={v:.4g}" for k, v in logs.items() if k not in ("epoch", "seconds"))
         self._progress.update(self._task, losses=f"ep {logs['epoch']} {shown}")
 
     def on_fit_end(self, trainer: Trainer) -> None:

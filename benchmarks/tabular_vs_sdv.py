@@ -536,7 +536,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--only-sdv", action="store_true", help="same as --libraries sdv")
     p.add_argument("--only-synthset", action="store_true", help="same as --libraries synthset")
     p.add_argument(
-        "--synthset-param", action="append", default=[], metavar="K=V",
+        "--synthset-param",
+        action="append",
+        default=[],
+        metavar="K=V",
         help="extra parameter for synthset's ctgan/tvae (repeatable), e.g. amp=off",
     )
     p.add_argument("--sample-rows", type=int, default=100_000)

@@ -41,7 +41,6 @@ class ProgressBar(Callback):
 
     def on_fit_start(self, trainer: Trainer) -> None:
         from rich.console import Console
-        from rich.table import Column
         from rich.progress import (
             BarColumn,
             MofNCompleteColumn,
@@ -50,6 +49,7 @@ class ProgressBar(Callback):
             TimeElapsedColumn,
             TimeRemainingColumn,
         )
+        from rich.table import Column
 
         # losses last: on a narrow terminal rich shortens the last column, not the counts
         self._progress = Progress(

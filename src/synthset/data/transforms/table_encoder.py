@@ -127,6 +127,9 @@ class TableEncoder:
                     blocks.append((name, "missing", "softmax", 2))
             elif info["type"] == "onehot":
                 blocks.append((name, "category", "softmax", info["n_categories"]))
+        # blocks sorted by size (stably): blocks of one size then sit side by side, and a whole
+        # group is one (n, k, size) view for argmax / softmax instead of k separate slices
+        blocks.sort(key=lambda b: b[3])
         spans: list[Span] = []
         pos = 0
         for column, role, act, size in values + blocks:
@@ -320,26 +323,28 @@ class TableEncoder:
 def _block_argmax(X: torch.Tensor, blocks: list[Span]) -> torch.Tensor:
     """Index of the largest entry within every block, for all blocks at once: (n, n_blocks).
 
-    A segment max (scatter_reduce) and a segment min over the positions that reach it, instead
-    of one strided argmax per block; ties go to the first slot, as torch.argmax does.
+    Consecutive blocks of one size are viewed as (n, k, size) and reduced with one argmax
+    (the encoder lays blocks out sorted by size, so there are as many calls as distinct sizes);
+    ties go to the first slot, as torch.argmax does.
     """
     n = X.shape[0]
-    if not blocks:
+    out = []
+    i = 0
+    while i < len(blocks):
+        j = i + 1
+        while (
+            j < len(blocks)
+            and blocks[j].size == blocks[i].size
+            and blocks[j].start == blocks[j - 1].stop
+        ):
+            j += 1
+        size = blocks[i].size
+        group = X[:, blocks[i].start : blocks[j - 1].stop].unflatten(1, (j - i, size))
+        out.append(group.argmax(dim=2))
+        i = j
+    if not out:
         return torch.zeros(n, 0, dtype=torch.long, device=X.device)
-    cols = torch.cat([torch.arange(b.start, b.stop) for b in blocks]).to(X.device)
-    sizes = torch.tensor([b.size for b in blocks])
-    seg = torch.repeat_interleave(torch.arange(len(blocks)), sizes).to(X.device)
-    local = (
-        torch.arange(len(cols)) - torch.repeat_interleave(torch.cumsum(sizes, 0) - sizes, sizes)
-    ).to(X.device)
-    contiguous = bool((cols == torch.arange(cols[0], cols[0] + len(cols), device=X.device)).all())
-    Y = X[:, cols[0] : cols[0] + len(cols)] if contiguous else X[:, cols]
-    segx = seg.expand(n, -1)
-    best = Y.new_full((n, len(blocks)), float("-inf"))
-    best = best.scatter_reduce(1, segx, Y, reduce="amax", include_self=True)
-    cand = torch.where(Y == best[:, seg], local.expand(n, -1), torch.iinfo(torch.long).max)
-    first = torch.full((n, len(blocks)), torch.iinfo(torch.long).max, device=X.device)
-    return first.scatter_reduce(1, segx, cand, reduce="amin", include_self=True)
+    return torch.cat(out, dim=1)
 
 
 def _id_start(s: pd.Series) -> int:

@@ -190,6 +190,9 @@ def test_demo_runs_the_whole_workflow(tmp_path):
     assert "Class balance of 'species'" in result.stdout
     augmented = pd.read_parquet(out / "augmented.parquet")
     assert augmented["species"].value_counts().nunique() == 1  # balanced
+    report = out / "report.html"
+    assert 'id="scores"' in report.read_text()
+    assert result.stdout.strip().splitlines()[-1].strip() == f"report: {report}"
 
 
 def test_sample_version_mismatch_is_a_one_line_warning(copula_run, tmp_path):

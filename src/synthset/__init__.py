@@ -16,6 +16,7 @@ __all__ = [
     "__version__",
     "augment",
     "datasets",
+    "evaluate",
     "list_synthesizers",
     "load",
     "make_synthesizer",
@@ -31,6 +32,10 @@ def __getattr__(name: str) -> Any:
         from synthset.sampling.augment import augment
 
         return augment
+    if name == "evaluate":
+        from synthset.evaluation import evaluate
+
+        return evaluate
     if name == "datasets":
         import synthset.datasets as datasets
 

@@ -1,8 +1,8 @@
 """``synthset demo``: the whole workflow on a bundled dataset, in well under a minute on a laptop.
 
-load → split → fit → save → sample → augment (balanced on the target) → summary. Each stage is
-a function of :class:`DemoRun` listed in :data:`STEPS`, so a new stage (the evaluation report) is
-one more function appended to that list.
+load → split → fit → save → sample → augment (balanced on the target) → summary → evaluation
+report. Each stage is a function of :class:`DemoRun` listed in :data:`STEPS`, so a new stage is
+one more function in that list.
 """
 
 from __future__ import annotations
@@ -58,7 +58,7 @@ def load_data(run: DemoRun) -> None:
     run.write("holdout", run.holdout, "holdout.parquet")
     rows, cols = run.train.shape
     run.log(
-        f"[1/4] {run.dataset}: {rows:,} train + {len(run.holdout):,} holdout rows × {cols} columns"
+        f"[1/5] {run.dataset}: {rows:,} train + {len(run.holdout):,} holdout rows × {cols} columns"
     )
 
 
@@ -73,7 +73,7 @@ def fit_model(run: DemoRun) -> None:
     run.model.fit(run.train)
     seconds = time.perf_counter() - start
     run.paths["model"] = run.model.save(run.out / "model", overwrite=run.overwrite)
-    run.log(f"[2/4] fitted {SYNTHESIZER} ({run.epochs} epochs) in {seconds:.1f} s")
+    run.log(f"[2/5] fitted {SYNTHESIZER} ({run.epochs} epochs) in {seconds:.1f} s")
 
 
 def sample_rows(run: DemoRun) -> None:
@@ -82,7 +82,7 @@ def sample_rows(run: DemoRun) -> None:
     run.synthetic = run.model.sample(len(run.train), seed=1)
     run.write("synthetic", run.synthetic, "synthetic.parquet")
     seconds = time.perf_counter() - start
-    run.log(f"[3/4] sampled {len(run.synthetic):,} synthetic rows in {seconds:.1f} s")
+    run.log(f"[3/5] sampled {len(run.synthetic):,} synthetic rows in {seconds:.1f} s")
 
 
 def augment_rows(run: DemoRun) -> None:
@@ -92,7 +92,7 @@ def augment_rows(run: DemoRun) -> None:
     run.augmented = augment(run.train, run.model, balance_on=run.target, seed=2)
     run.write("augmented", run.augmented, "augmented.parquet")
     added = len(run.augmented) - len(run.train)
-    run.log(f"[4/4] balanced on {run.target!r}: added {added:,} synthetic rows")
+    run.log(f"[4/5] balanced on {run.target!r}: added {added:,} synthetic rows")
 
 
 def summarize(run: DemoRun) -> None:
@@ -112,13 +112,33 @@ def summarize(run: DemoRun) -> None:
         out_console.print(f"{key:>10}: {path}", highlight=False)
 
 
-# Stages in order. The evaluation report will be one more entry here.
+def evaluate_report(run: DemoRun) -> None:
+    """Evaluate the synthetic rows against the holdout; write and print the HTML report."""
+    from synthset.evaluation import evaluate
+
+    run.log(f"[5/5] evaluating the synthetic rows against the holdout (target {run.target!r}) …")
+    start = time.perf_counter()
+    report = evaluate(run.train, run.synthetic, run.holdout, target=run.target, seed=0)
+    path = run.out / "report.html"
+    report.to_html(path, overwrite=run.overwrite)
+    run.paths["report"] = path
+    seconds = time.perf_counter() - start
+    counts = {s: sum(m.status == s for m in report.metrics) for s in ("pass", "warn", "fail")}
+    run.log(
+        f"      {len(report.metrics)} metrics in {seconds:.1f} s: "
+        f"{counts['pass']} pass, {counts['warn']} warn, {counts['fail']} fail"
+    )
+    out_console.print(f"{'report':>10}: {path}", highlight=False, soft_wrap=True)
+
+
+# Stages in order.
 STEPS: list[Callable[[DemoRun], None]] = [
     load_data,
     fit_model,
     sample_rows,
     augment_rows,
     summarize,
+    evaluate_report,
 ]
 
 
@@ -177,7 +197,7 @@ def demo(
     overwrite: Overwrite = False,
     quiet: Quiet = False,
 ) -> None:
-    """Run the whole workflow on a bundled dataset: fit, save, sample, augment, summarize."""
+    """Run the whole workflow on a bundled dataset: fit, sample, augment, evaluate (report.html)."""
     check_not_exists(out, overwrite)
     run = DemoRun(out=out, dataset=dataset, epochs=epochs, overwrite=overwrite, quiet=quiet)
     start = time.perf_counter()

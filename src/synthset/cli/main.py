@@ -17,7 +17,7 @@ from rich.text import Text
 from typer.core import TyperGroup
 
 from synthset import __version__
-from synthset.cli import data_cmds, demo, train_cmds
+from synthset.cli import data_cmds, demo, eval_cmds, train_cmds
 from synthset.cli._common import err_console
 from synthset.errors import SynthsetError
 
@@ -101,6 +101,7 @@ def root(
 
 data_cmds.register(app)
 train_cmds.register(app)
+eval_cmds.register(app)
 demo.register(app)
 
 

@@ -112,8 +112,7 @@ def as_table(data: Any, spec: TableSpec | None = None) -> Table:
     if isinstance(data, pd.DataFrame):
         return Table(data, spec)
     if isinstance(data, (str, Path)):
-        t = read_table(data)
-        return Table(t.data, spec, name=t.name) if spec is not None else t
+        return read_table(data, spec=spec)
     raise DataError(
         f"expected a synthset Table, a pandas DataFrame or a path to CSV/Parquet, "
         f"got {type(data).__name__}"

@@ -1,0 +1,186 @@
+"""Evaluation command: ``synthset evaluate``.
+
+Reads the real, synthetic and (optionally) holdout tables, runs :func:`synthset.evaluate`, writes
+the report by the extension of ``--report`` and prints the scores: a table on stderr, or JSON /
+Markdown on stdout. The report path, the metric names and the target are checked before any data
+is read.
+"""
+
+from __future__ import annotations
+
+import time
+from enum import Enum
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.table import Table as RichTable
+from rich.text import Text
+
+from synthset.cli._common import (
+    Overwrite,
+    Quiet,
+    check_not_exists,
+    err_console,
+    info,
+    load_input_table,
+)
+from synthset.errors import ConfigError
+
+REPORT_SUFFIXES = {
+    ".html": "html",
+    ".htm": "html",
+    ".md": "markdown",
+    ".markdown": "markdown",
+    ".json": "json",
+}
+STATUS_STYLE = {"pass": "bold green", "warn": "bold yellow", "fail": "bold red"}
+
+
+class EvalFormat(str, Enum):
+    """How ``synthset evaluate`` prints the scores."""
+
+    table = "table"
+    json = "json"
+    markdown = "markdown"
+
+
+def _data_option(flag: str, what: str) -> Any:
+    return typer.Option(
+        flag,
+        metavar="DATA",
+        help=f"{what}: a .csv / .parquet file or a bundled dataset name; NAME:SPLIT picks a "
+        "split (adult:test).",
+        show_default=False,
+    )
+
+
+def report_kind(path: Path) -> str:
+    """``html``, ``markdown`` or ``json`` from the report's extension.
+
+    Raises:
+        ConfigError: any other extension.
+    """
+    kind = REPORT_SUFFIXES.get(path.suffix.lower())
+    if kind is None:
+        raise ConfigError(
+            f"cannot write report {path.name}: unknown extension; use one of "
+            f"{', '.join(REPORT_SUFFIXES)}"
+        )
+    return kind
+
+
+def check_metric_names(metrics: str | None) -> None:
+    """Raise :class:`ConfigError` now, before data is read, for an unknown metric or family."""
+    from synthset.evaluation.base import FAMILIES, get_metric
+
+    for name in (m.strip() for m in (metrics or "").split(",")):
+        if name and name not in FAMILIES:
+            get_metric(name)  # raises ConfigError listing the available names
+
+
+def load_evaluation_table(data: str) -> Any:
+    """A path or bundled dataset name (``load_input_table``), or ``NAME:SPLIT`` of a dataset."""
+    from synthset import datasets
+
+    name, sep, split = data.rpartition(":")
+    if sep and not Path(data).exists() and datasets.is_dataset(name):
+        return datasets.load(name, split=split)
+    return load_input_table(data)
+
+
+def scores_table(report: Any) -> RichTable:
+    """The scores as a rich table: family, metric, value, status and thresholds."""
+    from synthset.evaluation.base import FAMILIES
+    from synthset.reporting.glossary import FAMILY_TITLES, error_of, fmt_thresholds, fmt_value
+
+    table = RichTable(title="Scores")
+    table.add_column("family")
+    table.add_column("metric", style="bold", no_wrap=True)
+    table.add_column("value", justify="right")
+    table.add_column("status")
+    table.add_column("threshold")
+    rank = {f: i for i, f in enumerate(FAMILIES)}
+    for m in sorted(report.metrics, key=lambda m: rank.get(m.family, len(rank))):
+        status = Text(m.status or "–", style=STATUS_STYLE.get(m.status or "", "dim"))
+        threshold = fmt_thresholds(m) if not error_of(m) else f"not computed: {error_of(m)}"
+        table.add_row(
+            FAMILY_TITLES.get(m.family, m.family), m.name, fmt_value(m), status, threshold
+        )
+    return table
+
+
+def evaluate(
+    real: Annotated[str, _data_option("--real", "The data the synthesizer was trained on")],
+    synthetic: Annotated[str, _data_option("--synthetic", "The synthetic rows to judge")],
+    holdout: Annotated[
+        str | None,
+        _data_option(
+            "--holdout", "Real rows the synthesizer never saw (privacy baseline, utility test set)"
+        ),
+    ] = None,
+    target: Annotated[
+        str | None, typer.Option(help="Column to predict for the utility metrics.")
+    ] = None,
+    metrics: Annotated[
+        str | None,
+        typer.Option(
+            help="Comma-separated families (fidelity, utility, privacy) and/or metric names; "
+            "all by default."
+        ),
+    ] = None,
+    seed: Annotated[int, typer.Option(help="Seed of every subsample, fold and model.", min=0)] = 0,
+    report: Annotated[
+        Path | None,
+        typer.Option("--report", "-r", help="Write the report: .html, .md or .json."),
+    ] = None,
+    fmt: Annotated[
+        EvalFormat,
+        typer.Option(
+            "--format",
+            help="table: scores on stderr; json / markdown: the report on stdout.",
+        ),
+    ] = EvalFormat.table,
+    overwrite: Overwrite = False,
+    quiet: Quiet = False,
+) -> None:
+    """Measure how good synthetic data is: fidelity, utility and privacy."""
+    from synthset.evaluation import evaluate as run_evaluation
+
+    kind = report_kind(report) if report is not None else None
+    if report is not None:
+        check_not_exists(report, overwrite)
+    check_metric_names(metrics)
+    real_t = load_evaluation_table(real)
+    if target is not None and target not in real_t.spec:
+        raise ConfigError(
+            f"`--target` {target!r} is not a column; columns: {', '.join(real_t.spec.names)}"
+        )
+    syn_t = load_evaluation_table(synthetic)
+    hold_t = load_evaluation_table(holdout) if holdout is not None else None
+    if not quiet:
+        info(
+            f"evaluating {len(syn_t):,} synthetic rows against {len(real_t):,} real"
+            + (f" and {len(hold_t):,} holdout" if hold_t is not None else "")
+            + " rows …"
+        )
+    start = time.perf_counter()
+    result = run_evaluation(real_t, syn_t, hold_t, target=target, metrics=metrics, seed=seed)
+    seconds = time.perf_counter() - start
+    if report is not None:
+        write = {"html": result.to_html, "markdown": result.to_markdown, "json": result.to_json}
+        write[kind](report, overwrite=overwrite)
+    if fmt is EvalFormat.json:
+        typer.echo(result.to_json())
+    elif fmt is EvalFormat.markdown:
+        typer.echo(result.to_markdown(), nl=False)
+    elif not quiet:
+        err_console.print(scores_table(result))
+    if not quiet:
+        where = f" → {report}" if report is not None else ""
+        info(f"evaluated {len(result.metrics)} metrics in {seconds:.1f} s{where}")
+
+
+def register(app: typer.Typer) -> None:
+    """Add this group's commands to ``app``."""
+    app.command("evaluate")(evaluate)

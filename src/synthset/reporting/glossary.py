@@ -1,0 +1,152 @@
+"""Words and number formats shared by the Markdown and HTML renderers.
+
+:data:`METRIC_TEXT` is the one place that says, per metric name, what a value means to a reader;
+a metric's own ``description`` wins when it has one.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from synthset.evaluation.base import MetricResult
+
+FAMILY_TITLES = {"fidelity": "Fidelity", "utility": "Utility", "privacy": "Privacy"}
+
+FAMILY_QUESTIONS = {
+    "fidelity": "Does the synthetic data look like the real data?",
+    "utility": "Does a model trained on it work on real data?",
+    "privacy": "Does it leak the real rows it was trained on?",
+}
+
+METRIC_TEXT = {
+    # fidelity
+    "column_shapes": "How alike each column's distribution is (1 − KS for numbers, 1 − total "
+    "variation for categories), averaged over columns; 1 is identical.",
+    "pair_trends": "How alike the relations between pairs of columns are (correlation, "
+    "contingency); 1 is identical.",
+    "detection": "How hard a classifier finds it to tell real from synthetic rows, 1 − (2·AUC "
+    "− 1): 1 means it cannot (AUC 0.5), 0 means every synthetic row is recognisable.",
+    "missing_values": "How alike the share of missing values per column is; 1 is identical.",
+    "range_coverage": "How much of each numeric column's real range the synthetic data covers.",
+    "category_coverage": "Share of the real categories that appear in the synthetic data.",
+    # utility
+    "tstr": "Score on real holdout rows of a model trained on synthetic rows (train on synthetic, "
+    "test on real).",
+    "tstr_ratio": "TSTR score divided by the score of the same model trained on real rows (TRTR); "
+    "1 means synthetic data trains as well as real data.",
+    "augmentation_gain": "Change in holdout score when synthetic rows are added to the real "
+    "training rows; above 0 helps.",
+    # privacy
+    "dcr": "Median distance of synthetic rows to their closest training row, relative to that "
+    "of unseen holdout rows: 1 means as far as new real data, below 1 closer (memorised).",
+    "closer_than_holdout": "Share of synthetic rows closer to a training row than 95% of holdout "
+    "rows are; about 0.05 is what new data from the same distribution gets.",
+    "nndr": "Nearest-neighbour distance ratio: a synthetic row's closest training row against "
+    "its second closest; near 0 means it sits on top of one real row.",
+    "exact_copies": "Share of synthetic rows that are exact copies of a training row.",
+    "membership_inference": "ROC AUC of an attacker guessing from distances whether a real row "
+    "was in the training data; 0.5 means it cannot.",
+}
+
+# Metrics shown on the family cards at the top of the page, in this order when present.
+HEADLINE = {
+    "fidelity": ("column_shapes", "pair_trends", "detection"),
+    "utility": ("tstr_ratio", "augmentation_gain", "tstr"),
+    "privacy": ("closer_than_holdout", "exact_copies", "membership_inference"),
+}
+
+
+def meaning(metric: MetricResult) -> str:
+    """One sentence saying what ``metric``'s value means."""
+    text = metric.description or METRIC_TEXT.get(metric.name, "")
+    return text[:1].upper() + text[1:]
+
+
+def is_missing(value: Any) -> bool:
+    """True for None and NaN (a metric that could not be computed)."""
+    if value is None:
+        return True
+    try:
+        return math.isnan(float(value))
+    except (TypeError, ValueError):
+        return False
+
+
+def fmt_number(value: Any) -> str:
+    """A compact, readable number: 0.913, 1.2e-05, 32,561; ``n/a`` when missing."""
+    if is_missing(value):
+        return "n/a"
+    if isinstance(value, bool):
+        return str(value)
+    if isinstance(value, int) or (
+        isinstance(value, float) and value.is_integer() and abs(value) >= 1000
+    ):
+        return f"{int(value):,}"
+    v = float(value)
+    if v == 0:
+        return "0"
+    if abs(v) >= 1000:
+        return f"{v:,.0f}"
+    if abs(v) < 1e-3:
+        return f"{v:.2e}"
+    return f"{v:.3f}" if abs(v) < 10 else f"{v:.4g}"
+
+
+def fmt_value(metric: MetricResult) -> str:
+    """The metric's value as shown in tables (``n/a`` when it could not be computed)."""
+    return fmt_number(metric.value)
+
+
+def fmt_thresholds(metric: MetricResult) -> str:
+    """``pass ≥ 0.85 · warn ≥ 0.7`` in the metric's direction, or an em dash."""
+    t = metric.thresholds
+    if not t or "pass" not in t or "warn" not in t:
+        return "—"
+    op = "≥" if metric.higher_is_better else "≤"
+    return f"pass {op} {_short_number(t['pass'])} · warn {op} {_short_number(t['warn'])}"
+
+
+def _short_number(value: Any) -> str:
+    try:
+        return f"{float(value):g}"
+    except (TypeError, ValueError):
+        return str(value)
+
+
+def fmt_direction(metric: MetricResult) -> str:
+    """``higher is better`` / ``lower is better``."""
+    return "higher is better" if metric.higher_is_better else "lower is better"
+
+
+def status_word(status: str | None) -> str:
+    """The status as a word; ``—`` when the metric has none."""
+    return status if status in ("pass", "warn", "fail") else "—"
+
+
+def error_of(metric: MetricResult) -> str | None:
+    """Why the metric was not computed, if it was not."""
+    details = metric.details if isinstance(metric.details, dict) else {}
+    err = details.get("error")
+    return str(err) if err else None
+
+
+def overall_status(summary: dict[str, dict[str, Any]]) -> str | None:
+    """The worst status over the families of :meth:`Report.summary`."""
+    statuses = [s.get("status") for s in summary.values()]
+    for worst in ("fail", "warn", "pass"):
+        if worst in statuses:
+            return worst
+    return None
+
+
+def total_counts(summary: dict[str, dict[str, Any]]) -> dict[str, int]:
+    """Pass / warn / fail counts summed over the families."""
+    return {k: sum(int(s.get(k, 0)) for s in summary.values()) for k in ("pass", "warn", "fail")}
+
+
+def rows_line(meta: dict[str, Any]) -> str:
+    """``32,561 real · 32,561 synthetic · 16,281 holdout rows``, from ``meta["rows"]``."""
+    rows = meta.get("rows") if isinstance(meta.get("rows"), dict) else {}
+    parts = [f"{fmt_number(n)} {k}" for k, n in rows.items() if n is not None]
+    return " · ".join(parts) + " rows" if parts else ""

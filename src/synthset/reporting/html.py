@@ -1,0 +1,745 @@
+"""Report → one self-contained HTML page: inline CSS, figures as base64 PNGs, no JavaScript.
+
+The page reads top to bottom: the verdict and a card per family, the score table
+(``id="scores"``), then Fidelity, Utility and Privacy with their figures, a sample of real and
+synthetic rows, and a footer with the run's meta and how to read the thresholds. Every string
+that comes from the data or the report (column names, values, errors) goes through
+:func:`html.escape`. A figure that cannot be drawn is replaced by a one-line note, so one odd
+column never costs the whole page.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import struct
+from collections.abc import Callable, Iterable
+from typing import Any
+
+import pandas as pd
+
+from synthset.evaluation.base import FAMILIES, MetricResult
+from synthset.reporting import plots
+from synthset.reporting.glossary import (
+    FAMILY_QUESTIONS,
+    FAMILY_TITLES,
+    HEADLINE,
+    error_of,
+    fmt_direction,
+    fmt_number,
+    fmt_thresholds,
+    fmt_value,
+    is_missing,
+    meaning,
+    overall_status,
+    rows_line,
+    total_counts,
+)
+
+SAMPLE_ROWS = 10
+MAX_COLUMN_PLOTS = 24
+MAX_CELL_CHARS = 40
+# Details drawn as figures or tables of their own; the generic details table skips them.
+_DRAWN = {"roc", "histogram", "correlation", "association", "pairs", "error"}
+
+
+def render_html(report: Any) -> str:
+    """Render ``report`` as one self-contained HTML page.
+
+    Args:
+        report: a :class:`~synthset.evaluation.report.Report`.
+
+    Returns:
+        The page as a string: no external URL, no script; figures are inline PNGs.
+    """
+    summary = report.summary()
+    meta = report.meta or {}
+    families = [f for f in FAMILIES if report.family(f)]
+    body = [
+        _header(meta, families),
+        _verdict(summary, _by_family(report.metrics)),
+        _cards(report, summary),
+        _score_table(report.metrics),
+    ]
+    if report.family("fidelity"):
+        body.append(_fidelity(report, meta))
+    if report.family("utility"):
+        body.append(_utility(report))
+    if report.family("privacy"):
+        body.append(_privacy(report))
+    body.append(_samples(report.real_sample, report.synthetic_sample))
+    body.append(_footer(meta))
+    return (
+        '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
+        f"<title>{_e(_title(meta))}</title>\n<style>{_CSS}</style>\n</head>\n<body>\n<main>\n"
+        + "\n".join(b for b in body if b)
+        + "\n</main>\n</body>\n</html>\n"
+    )
+
+
+# --- small helpers ----------------------------------------------------------------------------
+def _e(value: Any) -> str:
+    return html.escape(str(value), quote=True)
+
+
+def _title(meta: dict[str, Any]) -> str:
+    target = meta.get("target")
+    return "Synthetic data report" + (f" (target: {target})" if target else "")
+
+
+def _pill(status: str | None) -> str:
+    """A coloured badge: pass / warn / fail; ``none`` = no threshold, None = not computed."""
+    if status in ("pass", "warn", "fail"):
+        return f'<span class="pill {status}">{status}</span>'
+    if status == "none":
+        return '<span class="pill none" title="no threshold: for information">—</span>'
+    return '<span class="pill none" title="not computed">n/a</span>'
+
+
+def _metric_pill(m: MetricResult) -> str:
+    return _pill(m.status or ("none" if not is_missing(m.value) else None))
+
+
+def _img(png: bytes | None, alt: str) -> str:
+    if not png:
+        return ""
+    data = base64.b64encode(png).decode("ascii")
+    w, h = _png_size(png)
+    return f'<img src="data:image/png;base64,{data}" width="{w}" height="{h}" alt="{_e(alt)}">'
+
+
+def _png_size(png: bytes) -> tuple[int, int]:
+    """Width and height in pixels, from the PNG header (IHDR comes first)."""
+    return struct.unpack(">II", png[16:24])
+
+
+def _figure(draw: Callable[[], bytes | None], alt: str, caption: str = "") -> str:
+    """``<figure>`` with the PNG ``draw`` returns; a note when drawing fails, '' when no data."""
+    try:
+        png = draw()
+    except Exception as exc:  # a renderer must not lose the page to one figure
+        return f'<p class="note">Figure “{_e(alt)}” could not be drawn: {_e(exc)}</p>'
+    if png is None:
+        return ""
+    cap = f"<figcaption>{caption}</figcaption>" if caption else ""
+    # As wide as the image (plus padding and border), so a long caption wraps beneath it.
+    width = _png_size(png)[0] + 18
+    return f'<figure style="max-width:{width}px">{_img(png, alt)}{cap}</figure>'
+
+
+def _table(header: Iterable[str], rows: Iterable[Iterable[str]], *, attrs: str = "") -> str:
+    """An HTML table; cells are inserted as given (escape them first)."""
+    head = "".join(f"<th>{h}</th>" for h in header)
+    body = "".join("<tr>" + "".join(f"<td>{c}</td>" for c in row) + "</tr>" for row in rows)
+    return f"<table{attrs}><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+
+
+def _by_family(metrics: list[MetricResult]) -> list[MetricResult]:
+    """Fidelity, then utility, then privacy (as the sections); computed order within each."""
+    rank = {f: i for i, f in enumerate(FAMILIES)}
+    return sorted(metrics, key=lambda m: rank.get(m.family, len(rank)))
+
+
+def _details(metric: MetricResult) -> dict[str, Any]:
+    return metric.details if isinstance(metric.details, dict) else {}
+
+
+def _get(report: Any, name: str) -> MetricResult | None:
+    return report[name] if name in report else None
+
+
+# --- top of the page --------------------------------------------------------------------------
+def _header(meta: dict[str, Any], families: list[str]) -> str:
+    links = [("summary", "Summary"), ("score-table", "Scores")]
+    links += [(f, FAMILY_TITLES[f]) for f in families]
+    links += [("samples", "Sample rows"), ("about", "How to read this")]
+    nav = " · ".join(f'<a href="#{a}">{t}</a>' for a, t in links)
+    sub = _e(rows_line(meta))
+    if meta.get("target"):
+        sub += f" · target <code>{_e(meta['target'])}</code>"
+    if meta.get("columns"):
+        sub += f" · {len(meta['columns'])} columns"
+    return f'<header><h1>{_e(_title(meta))}</h1><p class="sub">{sub}</p><nav>{nav}</nav></header>'
+
+
+def _verdict(summary: dict[str, dict[str, Any]], metrics: list[MetricResult]) -> str:
+    overall = overall_status(summary)
+    counts = total_counts(summary)
+    judged = counts["pass"] + counts["warn"] + counts["fail"]
+    headline = {
+        "pass": "Every judged metric passes its threshold.",
+        "warn": "No metric fails, but some are only in the warning band.",
+        "fail": "Some metrics fail their threshold.",
+        None: "No metric has a threshold to judge it against.",
+    }[overall]
+    parts = [f"{counts['pass']} pass", f"{counts['warn']} warn", f"{counts['fail']} fail"]
+    detail = f"{judged} of {len(metrics)} metrics judged: " + ", ".join(parts) + "."
+    worst = [m for m in metrics if m.status == "fail"] or [m for m in metrics if m.status == "warn"]
+    if worst:
+        names = ", ".join(f"<code>{_e(m.name)}</code> ({fmt_value(m)})" for m in worst[:6])
+        detail += f" {'Failing' if worst[0].status == 'fail' else 'Warning'}: {names}."
+    missing = [m for m in metrics if is_missing(m.value)]
+    if missing:
+        detail += " Not computed: " + ", ".join(f"<code>{_e(m.name)}</code>" for m in missing)
+        detail += "."
+    return (
+        f'<section id="summary" class="verdict {overall or "none"}">'
+        f"<div>{_pill(overall or 'none')}</div>"
+        f'<div><p class="big">{headline}</p><p>{detail}</p></div>'
+        "</section>"
+    )
+
+
+def _cards(report: Any, summary: dict[str, dict[str, Any]]) -> str:
+    cards = []
+    for fam, s in summary.items():
+        metrics = report.family(fam)
+        chosen = [m for n in HEADLINE.get(fam, ()) for m in metrics if m.name == n]
+        chosen = (chosen or metrics)[:3]
+        lines = "".join(
+            f"<li><span>{_e(m.name)}</span><b>{fmt_value(m)}</b>{_metric_pill(m)}</li>"
+            for m in chosen
+        )
+        cards.append(
+            f'<a class="card" href="#{fam}"><h3>{FAMILY_TITLES.get(fam, _e(fam))} '
+            f"{_pill(s.get('status') or 'none')}</h3>"
+            f'<p class="q">{_e(FAMILY_QUESTIONS.get(fam, ""))}</p><ul>{lines}</ul>'
+            f'<p class="counts">{s["pass"]} pass · {s["warn"]} warn · {s["fail"]} fail'
+            f" of {s.get('n', len(metrics))}</p></a>"
+        )
+    return f'<div class="cards">{"".join(cards)}</div>' if cards else ""
+
+
+def _score_table(metrics: list[MetricResult]) -> str:
+    rows = []
+    for m in _by_family(metrics):
+        what = _e(meaning(m))
+        if error_of(m):
+            what = f'<span class="err">not computed: {_e(error_of(m))}</span>'
+        rows.append(
+            [
+                f"<code>{_e(m.name)}</code>",
+                _e(FAMILY_TITLES.get(m.family, m.family)),
+                f'<span class="num">{fmt_value(m)}</span>',
+                _metric_pill(m),
+                f'{_e(fmt_thresholds(m))}<br><span class="dim">{fmt_direction(m)}</span>',
+                f'<span class="dim">{what}</span>',
+            ]
+        )
+    table = _table(
+        ["metric", "family", "value", "status", "threshold", "what it means"],
+        rows,
+        attrs=' id="scores"',
+    )
+    return f'<section id="score-table"><h2>Scores</h2>{table}</section>'
+
+
+# --- fidelity ---------------------------------------------------------------------------------
+def _fidelity(report: Any, meta: dict[str, Any]) -> str:
+    parts = [_family_head("fidelity")]
+    parts.append(_column_section(report, meta))
+    trends = _get(report, "pair_trends")
+    if trends is not None:
+        d = _details(trends)
+        figs = []
+        if isinstance(d.get("correlation"), dict):
+            figs.append(
+                _figure(
+                    lambda: plots.correlation_plot(d["correlation"], title="Pearson"),
+                    "Pearson correlation of the numeric columns: real, synthetic, difference",
+                    "Pearson correlation between numeric columns; the right panel is the absolute "
+                    "difference (0 = same trend).",
+                )
+            )
+        if isinstance(d.get("association"), dict):
+            figs.append(
+                _figure(
+                    lambda: plots.correlation_plot(d["association"], title="Association"),
+                    "Association between every pair of columns: real, synthetic, difference",
+                    "Strength of association between every pair of columns (|Pearson| or "
+                    "Cramér's V).",
+                )
+            )
+        if any(figs):
+            parts.append(f'<h3>Pair trends</h3><div class="row">{"".join(figs)}</div>')
+        parts.append(_worst_pairs(d.get("pairs")))
+    det = _get(report, "detection")
+    if det is not None:
+        d = _details(det)
+        auc = d.get("auc")
+        fig = ""
+        if isinstance(d.get("roc"), dict):
+            fig = _figure(
+                lambda: plots.roc_plot(d["roc"], auc=auc, title="Real vs synthetic"),
+                "ROC curve of the real-vs-synthetic classifier",
+                "A classifier's ROC curve at telling synthetic from real rows; the closer to "
+                "the diagonal, the better the synthetic data.",
+            )
+        text = f"<p>Detection score <b>{fmt_value(det)}</b> {_metric_pill(det)}"
+        if auc is not None:
+            text += f" — classifier ROC AUC {fmt_number(auc)} (0.5 = cannot tell them apart)"
+        parts.append(f'<h3>Detection</h3><div class="row">{fig}<div>{text}.</p></div></div>')
+    others = [
+        m
+        for m in report.family("fidelity")
+        if m.name not in ("column_shapes", "pair_trends", "detection")
+    ]
+    parts.append(_details_blocks(others, open_=False))
+    return _section("fidelity", parts)
+
+
+def _column_section(report: Any, meta: dict[str, Any]) -> str:
+    real, syn = report.real_sample, report.synthetic_sample
+    shapes = _get(report, "column_shapes")
+    scores = _details(shapes).get("columns") if shapes is not None else None
+    scores = scores if isinstance(scores, dict) else {}
+    if not isinstance(real, pd.DataFrame) or not isinstance(syn, pd.DataFrame):
+        return _column_score_table(scores, open_=True)
+    names = [c for c in real.columns if c in syn.columns]
+    # Worst-scoring columns first: they are what a reader should look at.
+    names.sort(key=lambda c: _score_of(scores.get(str(c), scores.get(c))))
+    kinds = meta.get("kinds") if isinstance(meta.get("kinds"), dict) else {}
+    figs = []
+    for name in names:
+        if len(figs) >= MAX_COLUMN_PLOTS:
+            break
+        kind = kinds.get(name) or plots.guess_kind(real[name])
+        if kind == "id":
+            continue
+        s = scores.get(str(name), scores.get(name))
+        cap = _e(kind)
+        if s is not None:
+            method = s.get("method", "") if isinstance(s, dict) else ""
+            cap += f" · score {fmt_number(_score_of(s, None))}"
+            cap += f" ({_e(str(method).upper())})" if method else ""
+        fig = _figure(
+            lambda name=name, kind=kind: plots.column_plot(
+                real[name], syn[name], kind, title=str(name)
+            ),
+            f"Real vs synthetic distribution of {name}",
+            cap,
+        )
+        if fig:
+            figs.append(fig)
+    shown = len(figs)
+    note = ""
+    if len(names) > shown:
+        note = f'<p class="note">Showing {shown} of {len(names)} columns, worst score first.</p>'
+    legend = (
+        '<p class="legend"><span class="sw real"></span>real <span class="sw syn"></span>'
+        f"synthetic · {len(real):,} vs {len(syn):,} sampled rows"
+        + (" · sorted by score, worst first" if scores else "")
+        + "</p>"
+    )
+    grid = f'<div class="grid">{"".join(figs)}</div>' if figs else ""
+    return (
+        "<h3>Column distributions</h3>"
+        + legend
+        + grid
+        + note
+        + _column_score_table(scores, open_=False)
+    )
+
+
+def _score_of(d: Any, default: float | None = float("inf")) -> float | None:
+    score = d.get("score") if isinstance(d, dict) else d
+    try:
+        v = float(score)
+    except (TypeError, ValueError):
+        return default
+    return default if v != v else v
+
+
+def _column_score_table(scores: dict[str, Any], *, open_: bool) -> str:
+    if not scores:
+        return ""
+    rows = []
+    for col, d in sorted(scores.items(), key=lambda kv: _score_of(kv[1])):
+        method = d.get("method", "") if isinstance(d, dict) else ""
+        rows.append([_e(col), fmt_number(_score_of(d, None)), _e(method)])
+    table = _table(["column", "score", "method"], rows, attrs=' class="compact"')
+    return _disclosure(f"Per-column shape scores ({len(rows)} columns)", table, open_)
+
+
+def _worst_pairs(pairs: Any, n: int = 10) -> str:
+    if not isinstance(pairs, dict) or not pairs:
+        return ""
+    items = sorted(pairs.items(), key=lambda kv: _score_of(kv[1]))[:n]
+    rows = []
+    for key, d in items:
+        a, _, b = str(key).partition("|")
+        method = d.get("method", "") if isinstance(d, dict) else ""
+        rows.append([_e(a), _e(b), fmt_number(_score_of(d, None)), _e(method)])
+    table = _table(["column", "column", "score", "method"], rows, attrs=' class="compact"')
+    return _disclosure(f"The {len(rows)} least similar column pairs", table, False)
+
+
+# --- utility ----------------------------------------------------------------------------------
+def _utility(report: Any) -> str:
+    parts = [_family_head("utility")]
+    table = _utility_table(report)
+    parts.append(table)
+    lines = []
+    for m in report.family("utility"):
+        text = _e(meaning(m))
+        if error_of(m):
+            text = f'<span class="err">not computed: {_e(error_of(m))}</span>'
+        lines.append(
+            f"<li><code>{_e(m.name)}</code> <b>{fmt_value(m)}</b> {_metric_pill(m)} "
+            f'<span class="dim">{text}</span></li>'
+        )
+    parts.append(f'<ul class="plain">{"".join(lines)}</ul>')
+    parts.append(_details_blocks(report.family("utility"), open_=not table))
+    return _section("utility", parts)
+
+
+def _utility_table(report: Any) -> str:
+    """Downstream scores per scorer: trained on real, on synthetic, on real + synthetic."""
+    columns: dict[str, dict[str, Any]] = {}
+    info: dict[str, Any] = {}
+    tstr, aug = _get(report, "tstr"), _get(report, "augmentation_gain")
+    if tstr is not None:
+        info = _details(tstr)
+        columns["trained on real (TRTR)"] = _score_stats(info.get("trtr"))
+        columns["trained on synthetic (TSTR)"] = _score_stats(info.get("tstr"))
+    if aug is not None:
+        d = _details(aug)
+        info = info or d
+        if not columns.get("trained on real (TRTR)"):
+            columns["trained on real (TRTR)"] = _score_stats(d.get("real"))
+        columns["trained on real + synthetic"] = _score_stats(d.get("real+synthetic"))
+    columns = {k: v for k, v in columns.items() if v}
+    if not columns:
+        return ""
+    main = info.get("score")
+    scorers: list[str] = []
+    for stats in columns.values():
+        scorers += [k for k in stats if k not in scorers]
+    rows = []
+    for scorer in scorers:
+        name = f"<b>{_e(scorer)}</b> (headline)" if scorer == main else _e(scorer)
+        rows.append([name] + [_mean_std(stats.get(scorer)) for stats in columns.values()])
+    caption = []
+    if info.get("task"):
+        caption.append(f"{_e(info['task'])}")
+    if info.get("test"):
+        rows_ = info.get("test_rows")
+        caption.append(
+            f"tested on {fmt_number(rows_) + ' ' if rows_ else ''}{_e(info['test'])} rows"
+        )
+    if isinstance(info.get("seeds"), list):
+        caption.append(f"mean ± std over seeds {_e(', '.join(map(str, info['seeds'])))}")
+    note = f'<p class="dim">{" · ".join(caption)}</p>' if caption else ""
+    return (
+        "<h3>Train on synthetic, test on real</h3>"
+        + _table(["score", *columns], rows, attrs=' class="utility"')
+        + note
+    )
+
+
+def _score_stats(value: Any) -> dict[str, Any]:
+    """``{scorer: {"mean", "std", ...}}`` from a details entry (a number becomes ``score``)."""
+    if isinstance(value, dict):
+        return {str(k): v for k, v in value.items() if isinstance(v, dict) and "mean" in v}
+    if _is_number(value):
+        return {"score": {"mean": value}}
+    return {}
+
+
+def _mean_std(stats: Any) -> str:
+    if not isinstance(stats, dict):
+        return "—"
+    text = fmt_number(stats.get("mean"))
+    if stats.get("std") is not None and not is_missing(stats.get("std")):
+        std = float(stats["std"])
+        spread = f"{std:.3f}" if std >= 0.0005 else "< 0.001"
+        text += f' <span class="dim">± {spread}</span>'
+    return f'<span class="num">{text}</span>'
+
+
+def _first(d: dict[str, Any], keys: Iterable[str]) -> Any:
+    for k in keys:
+        if k in d and d[k] is not None:
+            return d[k]
+    return None
+
+
+# --- privacy ----------------------------------------------------------------------------------
+def _privacy(report: Any) -> str:
+    parts = [_family_head("privacy")]
+    figs = []
+    dcr = _get(report, "dcr")
+    if dcr is not None and isinstance(_details(dcr).get("histogram"), dict):
+        hist = _details(dcr)["histogram"]
+        figs.append(
+            _figure(
+                lambda: plots.distance_histogram_plot(hist),
+                "Distance to the closest training row: synthetic vs holdout",
+                "Distance from each synthetic row, and from each unseen holdout row, to its "
+                "closest training row. Synthetic rows piled up near 0, left of the holdout curve, "
+                "are copies or near-copies.",
+            )
+        )
+    mia = _get(report, "membership_inference")
+    if mia is not None and isinstance(_details(mia).get("roc"), dict):
+        roc, auc = _details(mia)["roc"], _details(mia).get("auc", mia.value)
+        figs.append(
+            _figure(
+                lambda: plots.roc_plot(roc, auc=auc, title="Membership inference"),
+                "ROC curve of the membership-inference attack",
+                "An attacker's ROC curve at telling training rows from unseen rows by their "
+                "distance to the synthetic data; the diagonal means it learns nothing.",
+            )
+        )
+    if any(figs):
+        parts.append(f'<div class="row">{"".join(figs)}</div>')
+    copies = _get(report, "exact_copies")
+    if copies is not None:
+        d = _details(copies)
+        n = _first(d, ("count", "n_copies", "copies"))
+        text = f"Exact copies of training rows: <b>{fmt_value(copies)}</b>"
+        if n is not None and not isinstance(n, (list, dict)):
+            text += f" ({fmt_number(n)} rows)"
+        base = d.get("holdout_share")
+        if base is not None and not is_missing(base):
+            text += (
+                f"; baseline: {fmt_number(base)} of unseen holdout rows also equal a training row"
+            )
+        parts.append(f"<p>{text} {_metric_pill(copies)}</p>")
+    parts.append(_details_blocks(report.family("privacy"), open_=False))
+    return _section("privacy", parts)
+
+
+# --- generic details --------------------------------------------------------------------------
+def _details_blocks(metrics: list[MetricResult], *, open_: bool) -> str:
+    blocks = []
+    for m in metrics:
+        body = _details_table(_details(m))
+        if body:
+            title = f"<code>{_e(m.name)}</code> {fmt_value(m)} — details"
+            blocks.append(_disclosure(title, body, open_))
+    return "".join(blocks)
+
+
+def _details_table(d: dict[str, Any]) -> str:
+    """Scalars, short lists and dicts of scalars from ``details`` as tables; the rest skipped."""
+    out = []
+    scalars = []
+    for key, value in d.items():
+        if key in _DRAWN:
+            continue
+        if key == "columns" and isinstance(value, dict):
+            out.append(_nested_table(value, first="column"))
+        elif isinstance(value, dict) and value and all(isinstance(v, dict) for v in value.values()):
+            out.append(f'<p class="dim">{_e(key)}</p>' + _nested_table(value, first=""))
+        elif isinstance(value, dict):
+            scalars += [(f"{key}: {k}", v) for k, v in value.items() if not isinstance(v, dict)]
+        else:
+            scalars.append((key, value))
+    if scalars:
+        rows = [[_e(k), _summarise(v)] for k, v in scalars]
+        out.insert(0, _table(["", ""], rows, attrs=' class="compact kv"'))
+    return "".join(out)
+
+
+def _nested_table(d: dict[str, Any], *, first: str) -> str:
+    keys: list[str] = []
+    for sub in d.values():
+        if isinstance(sub, dict):
+            keys += [k for k in sub if k not in keys]
+    if "score" in keys:
+        keys.remove("score")
+        keys.insert(0, "score")
+    items = list(d.items())
+    if "score" in keys:
+        items.sort(key=lambda kv: _score_of(kv[1]))
+    rows = [
+        [_e(name)] + [_summarise(sub.get(k)) if isinstance(sub, dict) else "" for k in keys]
+        for name, sub in items
+    ]
+    return _table([_e(first)] + [_e(k) for k in keys], rows, attrs=' class="compact"')
+
+
+def _summarise(value: Any) -> str:
+    """A value as short escaped text: numbers formatted, short lists listed, long ones summed up."""
+    if value is None:
+        return "—"
+    if isinstance(value, (list, tuple)) or hasattr(value, "tolist"):
+        seq = value.tolist() if hasattr(value, "tolist") else list(value)
+        if not isinstance(seq, list):
+            return fmt_number(seq) if _is_number(seq) else _e(seq)
+        if all(_is_number(x) for x in seq):
+            if len(seq) <= 4:
+                return ", ".join(fmt_number(x) for x in seq)
+            s = pd.Series(seq, dtype=float)
+            return f"{fmt_number(s.mean())} ± {fmt_number(s.std())} (n={len(seq)})"
+        return _e(_clip(", ".join(str(x) for x in seq[:6]) + (" …" if len(seq) > 6 else "")))
+    if isinstance(value, dict):
+        return _e(_clip(", ".join(f"{k}: {v}" for k, v in list(value.items())[:6])))
+    if _is_number(value):
+        return fmt_number(value)
+    return _e(_clip(str(value)))
+
+
+def _is_number(x: Any) -> bool:
+    if isinstance(x, bool):
+        return False
+    return isinstance(x, (int, float)) or getattr(getattr(x, "dtype", None), "kind", "") in (
+        "i",
+        "u",
+        "f",
+    )
+
+
+def _clip(text: str, n: int = 120) -> str:
+    return text if len(text) <= n else text[: n - 1] + "…"
+
+
+def _disclosure(summary_html: str, body: str, open_: bool) -> str:
+    return f"<details{' open' if open_ else ''}><summary>{summary_html}</summary>{body}</details>"
+
+
+def _family_head(fam: str) -> str:
+    return f'<h2>{FAMILY_TITLES[fam]}</h2><p class="q">{_e(FAMILY_QUESTIONS[fam])}</p>'
+
+
+def _section(fam: str, parts: list[str]) -> str:
+    return f'<section id="{fam}">' + "".join(p for p in parts if p) + "</section>"
+
+
+# --- sample rows and footer -------------------------------------------------------------------
+def _samples(real: pd.DataFrame | None, synthetic: pd.DataFrame | None) -> str:
+    boxes = []
+    for title, df in (("Real rows", real), ("Synthetic rows", synthetic)):
+        if not isinstance(df, pd.DataFrame) or df.empty:
+            continue
+        head = df.head(SAMPLE_ROWS)
+        rows = [[_cell(v) for v in row] for row in head.itertuples(index=False, name=None)]
+        table = _table([_e(c) for c in head.columns], rows, attrs=' class="sample"')
+        boxes.append(f'<div class="box"><h3>{title}</h3><div class="scroll">{table}</div></div>')
+    if not boxes:
+        return ""
+    return (
+        '<section id="samples"><h2>Sample rows</h2><p class="q">'
+        f"{SAMPLE_ROWS} random rows of each set, as stored.</p>"
+        f'<div class="pair">{"".join(boxes)}</div></section>'
+    )
+
+
+def _cell(value: Any) -> str:
+    if value is None or (not isinstance(value, str) and pd.isna(value) is True):
+        return '<span class="dim">—</span>'
+    if isinstance(value, float):
+        return fmt_number(value) if abs(value) < 1e6 else f"{value:.4g}"
+    if isinstance(value, pd.Timestamp) and value == value.normalize():
+        return _e(value.date().isoformat())
+    return _e(_clip(str(value), MAX_CELL_CHARS))
+
+
+def _footer(meta: dict[str, Any]) -> str:
+    rows = [
+        [f"rows ({_e(k)})", fmt_number(n)]
+        for k, n in (meta.get("rows") or {}).items()
+        if n is not None
+    ]
+    for key in ("target", "seed", "synthset_version"):
+        if meta.get(key) is not None:
+            rows.append([_e(key.replace("_", " ")), _e(meta[key])])
+    seconds = meta.get("seconds") if isinstance(meta.get("seconds"), dict) else {}
+    if seconds:
+        total = sum(float(s) for s in seconds.values())
+        rows.append(["seconds (all metrics)", f"{total:.1f}"])
+    run = _table(["run", ""], rows, attrs=' class="compact kv"') if rows else ""
+    timing = ""
+    if seconds:
+        timing = _table(
+            ["metric", "seconds"],
+            [[f"<code>{_e(k)}</code>", f"{float(v):.2f}"] for k, v in seconds.items()],
+            attrs=' class="compact kv"',
+        )
+    return (
+        '<footer id="about"><h2>How to read this</h2>'
+        "<p>Each metric is judged against two documented thresholds in its own direction: "
+        f"{_pill('pass')} at or beyond the pass threshold, {_pill('warn')} between the two, "
+        f"{_pill('fail')} short of the warning threshold. {_pill('none')} marks a "
+        f"metric without thresholds, shown for information, and {_pill(None)} one that could "
+        "not be computed (the score table says why). The thresholds are rules of thumb, not "
+        "guarantees: read them together with the figures.</p>"
+        "<ul><li><b>Fidelity</b> compares the synthetic rows with the training rows: one column "
+        "at a time, pairs of columns, and all columns at once through a classifier.</li>"
+        "<li><b>Utility</b> trains the same model on synthetic and on real rows and scores both "
+        "on real rows the synthesizer never saw (the holdout).</li>"
+        "<li><b>Privacy</b> measures how close synthetic rows lie to the training rows, using "
+        "the holdout rows as the baseline of what unseen data from the same population looks "
+        "like. Synthetic rows much closer than holdout rows suggest memorisation.</li></ul>"
+        f'<div class="pair">{run}{timing}</div>'
+        f'<p class="dim">Made by synthset {_e(meta.get("synthset_version", ""))}.</p></footer>'
+    )
+
+
+_CSS = """
+:root{--fg:#1f2328;--dim:#59636e;--line:#d1d9e0;--bg:#f6f8fa;--real:#4c72b0;--syn:#dd8452;
+--pass:#1a7f37;--pass-bg:#dafbe1;--warn:#9a6700;--warn-bg:#fff8c5;--fail:#cf222e;
+--fail-bg:#ffebe9}
+*{box-sizing:border-box}
+body{margin:0;color:var(--fg);background:#fff;font:14px/1.45 system-ui,-apple-system,
+"Segoe UI",Roboto,"Helvetica Neue",Arial,sans-serif}
+main{max-width:1180px;margin:0 auto;padding:20px 24px 40px}
+h1{font-size:26px;margin:0 0 4px}h2{font-size:20px;margin:32px 0 4px;padding-top:8px;
+border-top:1px solid var(--line)}h3{font-size:15px;margin:20px 0 8px}
+code{font:12.5px ui-monospace,SFMono-Regular,Menlo,Consolas,monospace}
+a{color:#0969da;text-decoration:none}
+.sub,.q,.dim,.note,figcaption,.legend{color:var(--dim)}.q{margin:0 0 12px}
+nav{margin:8px 0 16px;font-size:13px}
+.pill{display:inline-block;min-width:42px;padding:1px 9px;border-radius:999px;font-size:12px;
+font-weight:600;text-align:center;text-transform:uppercase;letter-spacing:.02em;
+vertical-align:middle}
+.pill.pass{color:var(--pass);background:var(--pass-bg)}
+.pill.warn{color:var(--warn);background:var(--warn-bg)}
+.pill.fail{color:var(--fail);background:var(--fail-bg)}
+.pill.none{color:var(--dim);background:var(--bg)}
+.verdict{display:flex;gap:16px;align-items:center;padding:14px 18px;border-radius:8px;
+border:1px solid var(--line);background:var(--bg)}
+.verdict .pill{font-size:16px;padding:4px 14px}.verdict p{margin:2px 0}
+.verdict .big{font-size:17px;font-weight:600}
+.verdict.pass{border-color:#aceebb;background:#f0fff4}
+.verdict.warn{border-color:#f5e0a0;background:#fffdf0}
+.verdict.fail{border-color:#ffcecb;background:#fff8f7}
+.cards{display:grid;grid-template-columns:repeat(auto-fit,minmax(300px,1fr));gap:14px;
+margin:16px 0}
+.card{display:block;color:inherit;border:1px solid var(--line);border-radius:8px;
+padding:12px 16px}
+.card h3{margin:0 0 2px;display:flex;justify-content:space-between;align-items:center}
+.card ul{list-style:none;padding:0;margin:8px 0}
+.card li{display:grid;grid-template-columns:1fr auto auto;gap:10px;align-items:center;
+padding:3px 0;border-bottom:1px dashed var(--line)}
+.card li b{font-variant-numeric:tabular-nums}.card .counts{margin:0;color:var(--dim);
+font-size:12px}
+table{border-collapse:collapse;margin:8px 0 12px}
+th,td{padding:5px 10px;border-bottom:1px solid var(--line);text-align:left;vertical-align:top}
+th{background:var(--bg);font-weight:600;font-size:13px}
+#scores{width:100%}#scores td:nth-child(6){max-width:420px;font-size:12.5px}
+.num{font-variant-numeric:tabular-nums;font-weight:600}
+table.compact td,table.compact th{padding:3px 8px;font-size:12.5px}
+table.kv th:empty{display:none}
+.err{color:var(--fail)}
+ul.plain{list-style:none;padding:0}ul.plain li{margin:4px 0}
+table.utility td{font-variant-numeric:tabular-nums}
+.grid{display:grid;grid-template-columns:repeat(auto-fill,minmax(330px,1fr));gap:12px;
+align-items:start}
+.row{display:flex;flex-wrap:wrap;gap:18px;align-items:flex-start}
+figure{margin:0;padding:8px;border:1px solid var(--line);border-radius:6px;background:#fff}
+.row>figure,section>figure{width:fit-content;margin-bottom:12px}
+figure img{display:block;max-width:100%;height:auto}
+figcaption{font-size:12.5px;margin-top:4px;max-width:760px}
+.legend .sw{display:inline-block;width:12px;height:12px;border-radius:2px;margin:0 4px -1px 8px}
+.sw.real{background:var(--real);opacity:.6}.sw.syn{background:var(--syn)}
+details{margin:8px 0;border:1px solid var(--line);border-radius:6px;padding:4px 10px}
+summary{cursor:pointer;color:var(--dim);font-size:13px}
+.pair{display:flex;flex-wrap:wrap;gap:18px;align-items:flex-start}
+.pair>.box{flex:1 1 520px;min-width:0}
+.scroll{overflow-x:auto}
+table.sample td,table.sample th{padding:3px 8px;font-size:12px;white-space:nowrap}
+footer{margin-top:32px}
+"""

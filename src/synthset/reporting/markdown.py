@@ -1,0 +1,147 @@
+"""Report → Markdown: a summary per family, a table per family, per-column scores and the meta."""
+
+from __future__ import annotations
+
+import html
+from typing import Any
+
+from synthset.evaluation.base import FAMILIES
+from synthset.reporting.glossary import (
+    FAMILY_QUESTIONS,
+    FAMILY_TITLES,
+    error_of,
+    fmt_number,
+    fmt_thresholds,
+    fmt_value,
+    meaning,
+    overall_status,
+    rows_line,
+    status_word,
+    total_counts,
+)
+
+_STATUS_MARK = {"pass": "✅ pass", "warn": "⚠️ warn", "fail": "❌ fail"}
+
+
+def render_markdown(report: Any) -> str:
+    """Render ``report`` as a Markdown document.
+
+    Args:
+        report: a :class:`~synthset.evaluation.report.Report`.
+
+    Returns:
+        The document: title, summary per family, then per family a table of metric, value,
+        status and what it means, per-column scores of ``column_shapes``, and the run's meta.
+    """
+    summary = report.summary()
+    meta = report.meta or {}
+    lines = ["# Synthetic data report", ""]
+    intro = rows_line(meta)
+    if meta.get("target"):
+        intro += f"; target `{_cell(meta['target'])}`"
+    if intro:
+        lines += [intro, ""]
+
+    lines += ["## Summary", ""]
+    overall = overall_status(summary)
+    if overall:
+        counts = total_counts(summary)
+        lines += [
+            f"Overall: **{_mark(overall)}** ({counts['pass']} pass, {counts['warn']} warn, "
+            f"{counts['fail']} fail)",
+            "",
+        ]
+    lines += _table(
+        ["family", "metrics", "pass", "warn", "fail", "status"],
+        [
+            [
+                FAMILY_TITLES.get(fam, fam),
+                s.get("n", 0),
+                s["pass"],
+                s["warn"],
+                s["fail"],
+                _mark(s.get("status")),
+            ]
+            for fam, s in summary.items()
+        ],
+    )
+
+    for fam in FAMILIES:
+        metrics = report.family(fam)
+        if not metrics:
+            continue
+        lines += [f"## {FAMILY_TITLES.get(fam, fam)}", "", f"_{FAMILY_QUESTIONS[fam]}_", ""]
+        rows = []
+        for m in metrics:
+            text = meaning(m)
+            if error_of(m):
+                text = f"not computed: {error_of(m)}"
+            rows.append(
+                [f"`{m.name}`", fmt_value(m), _mark(m.status), fmt_thresholds(m), _cell(text)]
+            )
+        lines += _table(["metric", "value", "status", "thresholds", "what it means"], rows)
+        if fam == "fidelity" and "column_shapes" in report:
+            lines += _column_scores(report["column_shapes"].details)
+
+    lines += ["## Run", ""]
+    lines += _meta_lines(meta)
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def _column_scores(details: dict[str, Any]) -> list[str]:
+    columns = details.get("columns") if isinstance(details, dict) else None
+    if not isinstance(columns, dict) or not columns:
+        return []
+    rows = []
+    for col, d in sorted(columns.items(), key=lambda kv: _score_key(kv[1])):
+        d = d if isinstance(d, dict) else {"score": d}
+        rows.append([_cell(col), fmt_number(d.get("score")), _cell(d.get("method", ""))])
+    return [
+        "### Per-column shape scores (worst first)",
+        "",
+        *_table(["column", "score", "method"], rows),
+    ]
+
+
+def _score_key(d: Any) -> float:
+    score = d.get("score") if isinstance(d, dict) else d
+    try:
+        v = float(score)
+    except (TypeError, ValueError):
+        return float("inf")
+    return v if v == v else float("inf")
+
+
+def _meta_lines(meta: dict[str, Any]) -> list[str]:
+    rows: list[list[Any]] = []
+    for key, n in (meta.get("rows") or {}).items():
+        if n is not None:
+            rows.append([f"rows ({_cell(key)})", fmt_number(n)])
+    if meta.get("columns"):
+        rows.append(["columns", len(meta["columns"])])
+    for key in ("target", "seed", "synthset_version"):
+        if meta.get(key) is not None:
+            rows.append([key.replace("_", " "), _cell(meta[key])])
+    seconds = meta.get("seconds") or {}
+    if seconds:
+        total = sum(float(s) for s in seconds.values())
+        rows.append(["seconds (all metrics)", f"{total:.1f}"])
+        for name, s in seconds.items():
+            rows.append([f"seconds: `{_cell(name)}`", f"{float(s):.2f}"])
+    return _table(["", ""], rows) if rows else []
+
+
+def _mark(status: str | None) -> str:
+    return _STATUS_MARK.get(status or "", status_word(status))
+
+
+def _cell(value: Any) -> str:
+    """Make ``value`` safe inside a table cell: no pipes, no newlines, no raw HTML."""
+    text = html.escape(str(value), quote=False)
+    return " ".join(text.replace("|", "\\|").split())
+
+
+def _table(header: list[str], rows: list[list[Any]]) -> list[str]:
+    out = ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]
+    out += ["| " + " | ".join(str(c) for c in row) + " |" for row in rows]
+    return [*out, ""]

@@ -208,24 +208,19 @@ class CTGAN(NeuralTableSynthesizer):
             D.train()
             for p in d_params:
                 p.requires_grad_(True)
-            for d in range(self.discriminator_steps):
+            for _ in range(self.discriminator_steps):
                 cond, col, cat, rows = sampler.sample_train(B, gen)
                 idx = sampler.index(col, cat)
-                # The last critic step's fake batch is kept, with its graph, for the generator
-                # step (as the PyTorch DCGAN recipe does): one generator forward per step
-                # instead of two. Earlier critic steps need no generator gradients at all.
-                last = d == self.discriminator_steps - 1
-                with nullcontext() if last else torch.no_grad(), ctx():
-                    raw = G(noise(B), idx).float()
-                    fake = self.layout_.activate(raw, gen)
+                with torch.no_grad(), ctx():  # the critic step needs no generator gradients
+                    fake = self.layout_.activate(G(noise(B), idx).float(), gen)
                 real = X[rows]
                 with ctx():  # one critic call scores the fake and the real packs together
-                    both = torch.cat([fake.detach(), real], 0)
+                    both = torch.cat([fake, real], 0)
                     scores = D.score(both, None if idx is None else torch.cat([idx, idx])).float()
                 n_packs = B // self.pac
                 loss_d = scores[:n_packs].mean() - scores[n_packs:].mean()
                 real_c = torch.cat([real, cond], 1)
-                fake_c = torch.cat([fake.detach(), cond], 1)
+                fake_c = torch.cat([fake, cond], 1)
                 # the double backward of the penalty stays in fp32 for stability
                 pen = D.gradient_penalty(real_c, fake_c, gen)
                 opt_d.zero_grad(set_to_none=True)
@@ -233,7 +228,14 @@ class CTGAN(NeuralTableSynthesizer):
                 opt_d.step()
             for p in d_params:  # no critic weight gradients in the generator step
                 p.requires_grad_(False)
+            # A fresh batch for the generator, as in reference CTGAN. Reusing the critic step's
+            # batch (the PyTorch DCGAN recipe) saves one generator forward but was measured to
+            # cost quality here: column shapes 0.828 vs 0.876 on adult at 10 epochs, 3 seeds.
+            cond, col, cat, _ = sampler.sample_train(B, gen)
+            idx = sampler.index(col, cat)
             with ctx():
+                raw = G(noise(B), idx).float()
+                fake = self.layout_.activate(raw, gen)
                 loss_adv = -D.score(fake, idx).float().mean()
             loss_cond = self._cond_loss(raw, col, cat) if has_cond else raw.new_zeros(())
             loss_g = loss_adv + loss_cond

@@ -81,3 +81,11 @@ def test_ctgan_condition_shifts_other_columns():
     assert (b["group"] == "b").all() and (a["group"] == "a").all()
     assert b["value"].mean() - a["value"].mean() > 3.0
     assert (b["label"] == "no").mean() > 0.75
+
+
+def test_small_data_warns_about_few_steps():
+    from synthset.synthesizers._neural import FewStepsWarning
+
+    df = dependent_frame(100)
+    with pytest.warns(FewStepsWarning, match="one step per epoch"):
+        make_synthesizer("tvae", epochs=2, batch_size=500, random_state=0).fit(df)

@@ -9,6 +9,7 @@ batch, restore dtypes.
 from __future__ import annotations
 
 import copy
+import warnings
 from abc import abstractmethod
 from typing import Any
 
@@ -18,6 +19,7 @@ from torch import Tensor, nn
 
 from synthset.data.table import Table
 from synthset.data.transforms.table_encoder import TableEncoder
+from synthset.errors import SynthsetWarning
 from synthset.synthesizers.base import (
     SEED,
     Anything,
@@ -49,6 +51,10 @@ NEURAL_CONSTRAINTS = {
     "early_stopping_patience": Interval(int, 1, none_ok=True),
     "callbacks": Anything(),
 }
+
+
+class FewStepsWarning(SynthsetWarning):
+    """The data is smaller than a batch, so training takes one step per epoch."""
 
 
 def autocast_dtype(amp: str | bool, device: torch.device) -> torch.dtype | None:
@@ -84,6 +90,15 @@ class NeuralTableSynthesizer(Synthesizer):
         self.device_ = resolve_device(self.device)
         self._lowp_nets: dict[int, nn.Module] = {}  # sampling copies of the previous fit
         self._check_batch()
+        steps = steps_per_epoch(len(data.data), self.batch_size) * self.epochs
+        if len(data.data) < self.batch_size and steps < 1_000:
+            warnings.warn(
+                f"{len(data.data)} rows with batch_size={self.batch_size} make one step per "
+                f"epoch: {steps} steps in all, likely too few to learn the data. Lower "
+                "batch_size (e.g. to a tenth of the rows) or raise epochs",
+                FewStepsWarning,
+                stacklevel=3,
+            )
         threads = default_cpu_threads() if self.device_.type == "cpu" else None
         with cpu_threads(threads):
             enc_seed = derive_seed(self.random_state, 0)

@@ -107,7 +107,13 @@ def _aligned(data: Any, real: Table, what: str):
         if missing:
             problems.append(f"the {what} data lacks columns {missing}")
         if extra:
-            problems.append(f"the {what} data has columns the real data lacks: {extra}")
+            hint = ""
+            if "synthset_source" in extra:
+                hint = (
+                    " (synthset_source is augment()'s provenance column: evaluate the rows "
+                    "where it is 'synthetic', without that column)"
+                )
+            problems.append(f"the {what} data has columns the real data lacks: {extra}{hint}")
         raise DataError(problems)
     return df[real.spec.names]
 

@@ -3,6 +3,16 @@
 from synthset.synthesizers.base import Synthesizer
 from synthset.synthesizers.ctgan import CTGAN
 from synthset.synthesizers.gaussian_copula import GaussianCopula
+from synthset.synthesizers.images import CGAN, DCGAN, WGANGP, ImageSynthesizer
 from synthset.synthesizers.tvae import TVAE
 
-__all__ = ["CTGAN", "TVAE", "GaussianCopula", "Synthesizer"]
+__all__ = [
+    "CGAN",
+    "CTGAN",
+    "DCGAN",
+    "TVAE",
+    "WGANGP",
+    "GaussianCopula",
+    "ImageSynthesizer",
+    "Synthesizer",
+]

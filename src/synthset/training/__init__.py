@@ -6,7 +6,16 @@ from synthset.training.callbacks import (
     EarlyStopping,
     History,
     ProgressBar,
+    TimeBudget,
 )
 from synthset.training.trainer import Trainer
 
-__all__ = ["Callback", "Checkpoint", "EarlyStopping", "History", "ProgressBar", "Trainer"]
+__all__ = [
+    "Callback",
+    "Checkpoint",
+    "EarlyStopping",
+    "History",
+    "ProgressBar",
+    "TimeBudget",
+    "Trainer",
+]

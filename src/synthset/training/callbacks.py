@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import os
+import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -73,7 +74,9 @@ class ProgressBar(Callback):
         self._progress.advance(self._task)
 
     def on_epoch_end(self, trainer: Trainer, logs: dict[str, float]) -> None:
-        shown = " ".join(f"{k}={v:.4g}" for k, v in logs.items() if k not in ("epoch", "seconds"))
+        shown = " ".join(
+            f"{k}={v:.4g}" for k, v in logs.items() if k not in ("epoch", "steps", "seconds")
+        )
         self._progress.update(self._task, losses=f"ep {logs['epoch']} {shown}")
 
     def on_fit_end(self, trainer: Trainer) -> None:
@@ -123,6 +126,25 @@ class EarlyStopping(Callback):
             if self.wait >= self.patience:
                 trainer.should_stop = True
                 self.stopped_epoch = int(logs["epoch"])
+
+
+class TimeBudget(Callback):
+    """Stop training once ``seconds`` of wall-clock time have passed (checked every step).
+
+    Benchmarks compare models at an equal time budget with it; the last epoch is then partial
+    and its ``steps`` entry in the history says how many steps it ran.
+    """
+
+    def __init__(self, seconds: float):
+        self.seconds = float(seconds)
+        self._start = 0.0
+
+    def on_fit_start(self, trainer: Trainer) -> None:
+        self._start = time.perf_counter()
+
+    def on_step_end(self, trainer: Trainer, logs: dict[str, Any]) -> None:
+        if time.perf_counter() - self._start >= self.seconds:
+            trainer.should_stop = True
 
 
 class Checkpoint(Callback):

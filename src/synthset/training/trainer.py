@@ -53,19 +53,21 @@ class Trainer:
                 self.epoch = epoch
                 t0 = time.perf_counter()
                 sums: dict[str, Tensor] = {}
+                done = 0
                 for _ in range(self.steps_per_epoch):
                     logs = step()
+                    done += 1
                     for k, v in logs.items():
                         v = v.detach()
                         sums[k] = sums[k] + v if k in sums else v.clone()
                     for cb in self.callbacks:
                         cb.on_step_end(self, logs)
+                    if self.should_stop:  # e.g. a time budget ran out mid-epoch
+                        break
                 # one host sync per epoch
                 keys = list(sums)
                 values = torch.stack([sums[k].float() for k in keys]).cpu().tolist() if keys else []
-                epoch_logs = {
-                    k: v / self.steps_per_epoch for k, v in zip(keys, values, strict=False)
-                }
+                epoch_logs = {k: v / max(done, 1) for k, v in zip(keys, values, strict=False)}
                 if any(v != v for v in epoch_logs.values()):  # NaN
                     from synthset.errors import SynthsetError
 
@@ -73,7 +75,12 @@ class Trainer:
                         f"training diverged at epoch {epoch + 1} (a loss became NaN); lower the "
                         "learning rate or check the data for extreme values"
                     )
-                epoch_logs = {"epoch": epoch + 1, **epoch_logs, "seconds": time.perf_counter() - t0}
+                epoch_logs = {
+                    "epoch": epoch + 1,
+                    **epoch_logs,
+                    "steps": done,
+                    "seconds": time.perf_counter() - t0,
+                }
                 self.history.append(epoch_logs)
                 for cb in self.callbacks:
                     cb.on_epoch_end(self, epoch_logs)

@@ -1,0 +1,273 @@
+"""What every image synthesizer shares: data on the device, class conditions, batched sampling,
+a wall-clock budget, mixed precision, and the saved state.
+
+Fit: coerce to :class:`~synthset.data.images.Images` → pixels to a float tensor in [-1, 1] once,
+padded to the model's power-of-two canvas, kept on the device → the subclass trains on it,
+drawing batches by index. Sample: generate in large batches on the device, crop back to the
+image size, convert to uint8 once per batch.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from abc import abstractmethod
+from collections.abc import Iterator
+from typing import Any
+
+import numpy as np
+import torch
+from torch import Tensor, nn
+
+from synthset.data.images import Images, ImageSpec, as_images
+from synthset.errors import ConfigError, DataError
+from synthset.models.gan.diffaugment import parse_policy
+from synthset.models.gan.image import crop_to, model_resolution, pad_to
+from synthset.synthesizers.base import (
+    SEED,
+    Anything,
+    Boolean,
+    DeviceName,
+    Interval,
+    Options,
+    Synthesizer,
+)
+from synthset.training.callbacks import Callback, ProgressBar, TimeBudget
+from synthset.utils import cpu_threads, default_cpu_threads, make_torch_generator, resolve_device
+
+# Parameters every image synthesizer shares (the rest are per model).
+IMAGE_CONSTRAINTS = {
+    "epochs": Interval(int, 1),
+    "batch_size": Interval(int, 1),
+    "amp": Options(("auto", "bf16", "off")),
+    "compile": Boolean(),
+    "max_seconds": Interval(float, 0.0, low_open=True, none_ok=True),
+    "sample_batch_size": Interval(int, 1, none_ok=True),
+    "device": DeviceName(),
+    "random_state": SEED,
+    "verbose": Boolean(),
+    "callbacks": Anything(),
+}
+
+AUTO_DIFFAUGMENT_BELOW = 2_000  # images: DiffAugment is switched on for smaller sets ("auto")
+DIFFAUGMENT_DEFAULT = "color,translation,cutout"
+
+
+class DiffAugmentPolicy:
+    """Constraint: ``"auto"``, ``""`` / None (off) or a comma list of DiffAugment transforms."""
+
+    def check(self, name: str, value: Any) -> None:
+        if value in (None, "", "auto"):
+            return
+        try:
+            ok = isinstance(value, str) and bool(parse_policy(value))
+        except ValueError:
+            ok = False
+        if not ok:
+            raise ConfigError(
+                f"`{name}` must be 'auto', '' (off) or a comma list of color, translation, "
+                f"cutout; got {value!r}"
+            )
+
+
+def image_autocast_dtype(amp: str, device: torch.device) -> torch.dtype | None:
+    """bf16 autocast on CUDA (where supported) or when asked for; fp32 on CPU by default.
+
+    On CPU, "auto" stays fp32: convolutions are bandwidth-bound at these sizes and bf16 autocast
+    adds casts around every layer (measured on an AVX-512 BF16 core; see the image benchmark).
+    """
+    if amp == "off":
+        return None
+    if device.type == "cuda":
+        return torch.bfloat16 if torch.cuda.is_bf16_supported() else None
+    return torch.bfloat16 if amp == "bf16" else None
+
+
+class ImageSynthesizer(Synthesizer):
+    """Base of the image GANs and VAEs (``modality = "image"``).
+
+    Conditioning: a synthesizer with ``conditional = True`` learns one model for every class and
+    ``sample(n, conditions={"label": "Coat"})`` draws that class; unconditioned draws follow the
+    training class frequencies. Unconditional models refuse conditions.
+    """
+
+    modality = "image"
+    conditional = False
+
+    # ------------------------------------------------------------------ data
+    def _coerce_data(self, data: Any, spec: Any) -> Images:
+        images = as_images(data, spec)
+        if self.conditional and images.labels is None:
+            raise DataError(
+                f"{self.name} is class-conditional and needs labelled images (class subfolders, "
+                "a labels.csv, or labels= in Images.from_arrays); for unlabelled images use "
+                f"{'dcgan' if 'gan' in self.name else 'vae'}"
+            )
+        if len(images) < 2:
+            raise DataError(f"{len(images)} image(s) are too few to learn from; give at least 2")
+        return images
+
+    def _check_conditions(self, conditions: Any) -> dict[str, Any]:
+        conditions = dict(conditions or {})
+        if not conditions:
+            return {}
+        spec: ImageSpec = self.spec_
+        unknown = [k for k in conditions if k != spec.label_name]
+        if unknown:
+            raise ConfigError(
+                f"images can only be conditioned on {spec.label_name!r}, got {unknown}"
+            )
+        if not self.conditional:
+            raise ConfigError(
+                f"{self.name} is unconditional, so it cannot draw a given class; "
+                "use a class-conditional synthesizer (cgan, cvae, or stylegan with labels)"
+            )
+        return {spec.label_name: spec.class_code(conditions[spec.label_name])}
+
+    # ------------------------------------------------------------------ fitting
+    def _fit(self, data: Images) -> None:
+        self.device_ = resolve_device(self.device)
+        self._check_params(data)
+        spec = data.spec
+        self.resolution_ = model_resolution(spec.height, spec.width)
+        self.n_classes_ = spec.n_classes if self.conditional else 0
+        counts = np.bincount(data.labels, minlength=spec.n_classes) if self.n_classes_ else None
+        self.class_prior_ = None if counts is None else (counts / counts.sum()).tolist()
+        threads = default_cpu_threads() if self.device_.type == "cpu" else None
+        with cpu_threads(threads):
+            X = pad_to(data.to_tensor(self.device_), self.resolution_)
+            y = data.labels_tensor(self.device_) if self.n_classes_ else None
+            self._train(X, y)
+
+    def _check_params(self, data: Images) -> None:
+        """Per-model checks against the data (e.g. a batch larger than the data)."""
+        if self.batch_size > len(data):
+            raise ConfigError(
+                f"batch_size={self.batch_size} is larger than the {len(data)} images; "
+                f"lower it to at most {len(data)}"
+            )
+
+    @abstractmethod
+    def _train(self, X: Tensor, y: Tensor | None) -> None:
+        """Build the networks and train on ``X`` (N, C, S, S) in [-1, 1] and labels ``y``."""
+
+    def _callbacks(self) -> list[Callback]:
+        cbs: list[Callback] = list(self.callbacks or [])
+        if self.verbose:
+            cbs.append(ProgressBar(self.name))
+        if self.max_seconds is not None:
+            cbs.append(TimeBudget(self.max_seconds))
+        return cbs
+
+    def _autocast(self) -> contextlib.AbstractContextManager:
+        dtype = image_autocast_dtype(self.amp, self.device_)
+        if dtype is None:
+            return contextlib.nullcontext()
+        return torch.autocast(self.device_.type, dtype=dtype)
+
+    def _maybe_compile(self, module: nn.Module) -> nn.Module:
+        return torch.compile(module) if self.compile else module
+
+    def _diffaugment_policy(self, n_images: int) -> tuple[str, ...]:
+        policy = getattr(self, "diffaugment", None)
+        if policy == "auto":
+            policy = DIFFAUGMENT_DEFAULT if n_images < AUTO_DIFFAUGMENT_BELOW else ""
+        return parse_policy(policy)
+
+    @staticmethod
+    def _batches(
+        n: int, batch: int, gen: torch.Generator, device: torch.device
+    ) -> Iterator[Tensor]:
+        """Endless batches of indices: a fresh permutation every pass (no partial batches)."""
+        while True:
+            perm = torch.randperm(n, generator=gen, device=device)
+            for k in range(n // batch):
+                yield perm[k * batch : (k + 1) * batch]
+
+    def _draw_labels(self, m: int, gen: torch.Generator) -> Tensor | None:
+        if not self.n_classes_:
+            return None
+        prior = torch.tensor(self.class_prior_, device=self.device_)
+        return torch.multinomial(prior, m, replacement=True, generator=gen)
+
+    # ------------------------------------------------------------------ sampling
+    def _sample(self, n: int, *, seed: int | None, conditions: dict[str, Any]) -> Images:
+        spec: ImageSpec = self.spec_
+        gen = make_torch_generator(seed, self.device_)
+        threads = default_cpu_threads() if self.device_.type == "cpu" else None
+        batch = self.sample_batch_size or (1_024 if self.device_.type == "cpu" else 8_192)
+        pixels: list[np.ndarray] = []
+        labels: list[Tensor] = []
+        with cpu_threads(threads):
+            net = self._sampling_net()
+            done = 0
+            while done < n:
+                m = min(batch, n - done)
+                if not self.n_classes_:
+                    y = None
+                elif conditions:
+                    y = torch.full((m,), conditions[spec.label_name], device=self.device_)
+                else:
+                    y = self._draw_labels(m, gen)
+                with self._autocast():
+                    x = self._generate(net, m, y, gen)
+                x = crop_to(x.float(), spec.height, spec.width)
+                pixels.append(Images.from_tensor(x, spec).pixels)
+                if y is not None:
+                    labels.append(y)
+                done += m
+        lab = torch.cat(labels).cpu().numpy() if labels else None
+        return Images(np.concatenate(pixels), lab, spec, name=f"{self.name} samples")
+
+    @abstractmethod
+    def _sampling_net(self) -> nn.Module:
+        """The network that generates (an EMA copy where there is one), in eval mode."""
+
+    @abstractmethod
+    def _generate(self, net: nn.Module, m: int, y: Tensor | None, gen: torch.Generator) -> Tensor:
+        """``m`` images (m, C, S, S) in about [-1, 1] from ``net`` with class codes ``y``."""
+
+    def sample_grid(
+        self, n_per_class: int = 8, *, seed: int | None = 0, nrow: int | None = None
+    ) -> np.ndarray:
+        """A grid image (uint8 H×W×C) of samples: a row per class for conditional models."""
+        from synthset.data.images import image_grid
+
+        if self.n_classes_:
+            spec: ImageSpec = self.spec_
+            parts = [
+                self.sample(n_per_class, seed=seed, conditions={spec.label_name: k})
+                for k in range(spec.n_classes)
+            ]
+            pixels = np.concatenate([p.pixels for p in parts])
+            return image_grid(pixels, nrow=n_per_class)
+        total = n_per_class * n_per_class
+        return image_grid(self.sample(total, seed=seed).pixels, nrow=nrow or n_per_class)
+
+    # ------------------------------------------------------------------ state
+    def _get_state(self) -> tuple[dict[str, Any], dict[str, Tensor]]:
+        tensors = {f"generator.{k}": v for k, v in self._sampling_net().state_dict().items()}
+        state = {
+            "model": self._model_config(),
+            "resolution": self.resolution_,
+            "n_classes": self.n_classes_,
+            "class_prior": self.class_prior_,
+        }
+        return state, tensors
+
+    def _set_state(self, state: dict[str, Any], tensors: dict[str, Tensor]) -> None:
+        self.device_ = resolve_device(self.device)
+        self.resolution_ = int(state["resolution"])
+        self.n_classes_ = int(state["n_classes"])
+        self.class_prior_ = state["class_prior"]
+        net = self._restore_model(state["model"])
+        sd = {k[len("generator.") :]: v for k, v in tensors.items() if k.startswith("generator.")}
+        net.load_state_dict(sd, strict=True)
+        net.to(self.device_).eval()
+
+    @abstractmethod
+    def _model_config(self) -> dict[str, Any]:
+        """JSON description of the sampling network's shape."""
+
+    @abstractmethod
+    def _restore_model(self, cfg: dict[str, Any]) -> nn.Module:
+        """Rebuild the sampling network from ``_model_config()`` (weights are loaded after)."""

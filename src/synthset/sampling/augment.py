@@ -36,10 +36,16 @@ def augment(
     seed: int | None = None,
     fit: bool | None = None,
     provenance_column: str | None = "synthset_source",
-) -> Table:
+    n_per_class: int | None = None,
+) -> Any:
     """Return the real rows followed by synthetic ones, with a provenance column.
 
-    Give exactly one of ``ratio``, ``n_new`` and ``balance_on``.
+    Give exactly one of ``ratio``, ``n_new``, ``balance_on`` and (images) ``n_per_class``.
+
+    Images work the same way (see :mod:`synthset.sampling.augment_images`): ``balance_on="label"``
+    fills every class up to the largest with a class-conditional model (``cgan``, ``cvae``),
+    ``n_per_class`` adds that many images to every class, and the result's ``source`` array
+    marks each image ``"real"`` or ``"synthetic"``.
 
     Args:
         data: the real rows (a Table, a DataFrame or a path to CSV/Parquet).
@@ -53,6 +59,7 @@ def augment(
             always (re)fits it; ``False`` never fits it (it must be fitted already).
         provenance_column: name of the column marking rows ``"real"`` or ``"synthetic"``;
             ``None`` leaves it out.
+        n_per_class: images only: add this many generated images to every class.
 
     Returns:
         A Table whose spec is the data's spec plus the provenance column.
@@ -61,6 +68,10 @@ def augment(
         ConfigError: for a bad combination or value of the options.
         NotFittedError: when ``fit=False`` and the synthesizer is not fitted.
     """
+    if _is_images(data):
+        return _augment_images(data, synthesizer, ratio, n_new, balance_on, n_per_class, seed, fit)
+    if n_per_class is not None:
+        raise ConfigError("`n_per_class` applies to images; for a table use `balance_on`")
     table = as_table(data)
     df = table.data
     _check_request(ratio, n_new, balance_on)
@@ -111,15 +122,71 @@ def augment(
     return Table(out, spec, name=table.name)
 
 
-def _check_request(ratio: Any, n_new: Any, balance_on: Any) -> None:
-    given = [
-        k
-        for k, v in (("ratio", ratio), ("n_new", n_new), ("balance_on", balance_on))
-        if v is not None
-    ]
+def _is_images(data: Any) -> bool:
+    from synthset.data.images import Images
+
+    if isinstance(data, Images):
+        return True
+    if isinstance(data, np.ndarray) and data.ndim in (3, 4):
+        return True
+    if isinstance(data, (str, bytes)) or hasattr(data, "__fspath__"):
+        from pathlib import Path
+
+        p = Path(data)
+        return p.is_dir() or p.suffix.lower() in (".npz", ".npy")
+    return False
+
+
+def _augment_images(
+    data: Any,
+    synthesizer: Any,
+    ratio: Any,
+    n_new: Any,
+    balance_on: Any,
+    n_per_class: Any,
+    seed: int | None,
+    fit: bool | None,
+) -> Any:
+    from synthset.data.images import as_images
+    from synthset.sampling.augment_images import augment_images
+
+    images = as_images(data)
+    _check_request(ratio, n_new, balance_on, n_per_class)
+    if fit not in (None, True, False):
+        raise ConfigError(f"`fit` must be None, True or False, got {fit!r}")
+    synth = _as_synthesizer(synthesizer)
+    if getattr(synth, "modality", "table") != "image":
+        raise ConfigError(f"{synth.name} synthesizes tables; for images use cgan, cvae, dcgan…")
+    if fit or (fit is None and not synth.is_fitted):
+        synth.fit(images)
+    elif not synth.is_fitted:
+        raise NotFittedError(
+            f"the {type(synth).__name__} is not fitted and fit=False; fit it first or pass "
+            "fit=None to fit it on the images"
+        )
+    return augment_images(
+        images,
+        synth,
+        n_new=n_new,
+        ratio=ratio,
+        balance_on=balance_on,
+        n_per_class=n_per_class,
+        seed=seed,
+    )
+
+
+def _check_request(ratio: Any, n_new: Any, balance_on: Any, n_per_class: Any = None) -> None:
+    options = (("ratio", ratio), ("n_new", n_new), ("balance_on", balance_on))
+    if n_per_class is not None:
+        options += (("n_per_class", n_per_class),)
+    given = [k for k, v in options if v is not None]
     if len(given) != 1:
         got = f"got {', '.join(given)}" if given else "got none"
         raise ConfigError(f"give exactly one of `ratio`, `n_new` or `balance_on`; {got}")
+    if n_per_class is not None:
+        ok = isinstance(n_per_class, (int, np.integer)) and not isinstance(n_per_class, bool)
+        if not ok or n_per_class < 1:
+            raise ConfigError(f"`n_per_class` must be an int ≥ 1, got {n_per_class!r}")
     if ratio is not None:
         ok = isinstance(ratio, (int, float, np.integer, np.floating)) and not isinstance(
             ratio, (bool, np.bool_)

@@ -10,6 +10,7 @@ image size, convert to uint8 once per batch.
 from __future__ import annotations
 
 import contextlib
+import warnings
 from abc import abstractmethod
 from collections.abc import Iterator
 from typing import Any
@@ -19,7 +20,7 @@ import torch
 from torch import Tensor, nn
 
 from synthset.data.images import Images, ImageSpec, as_images
-from synthset.errors import ConfigError, DataError
+from synthset.errors import ConfigError, DataError, SynthsetWarning
 from synthset.models.gan.diffaugment import parse_policy
 from synthset.models.gan.image import crop_to, model_resolution, pad_to
 from synthset.synthesizers.base import (
@@ -137,11 +138,15 @@ class ImageSynthesizer(Synthesizer):
             self._train(X, y)
 
     def _check_params(self, data: Images) -> None:
-        """Per-model checks against the data (e.g. a batch larger than the data)."""
+        """Per-model checks against the data; sets ``batch_size_`` (≤ the number of images)."""
+        self.batch_size_ = self.batch_size
         if self.batch_size > len(data):
-            raise ConfigError(
-                f"batch_size={self.batch_size} is larger than the {len(data)} images; "
-                f"lower it to at most {len(data)}"
+            self.batch_size_ = len(data)
+            warnings.warn(
+                f"batch_size={self.batch_size} is larger than the {len(data)} images; training "
+                f"uses batches of {len(data)}. Pass a smaller batch_size to silence this",
+                SynthsetWarning,
+                stacklevel=4,
             )
 
     @abstractmethod

@@ -78,7 +78,7 @@ class GANImageSynthesizer(ImageSynthesizer):
         policy = self._diffaugment_policy(len(X))
         self.diffaugment_used_ = ",".join(policy)
         G_c, D_c = self._maybe_compile(G), self._maybe_compile(D)
-        batches = self._batches(len(X), self.batch_size, gen, dev)
+        batches = self._batches(len(X), self.batch_size_, gen, dev)
         n_critic = getattr(self, "n_critic", 1)
         gp_weight = getattr(self, "gp_weight", 0.0)
         r1_weight, r1_every = getattr(self, "r1_weight", 0.0), getattr(self, "r1_every", 16)
@@ -119,7 +119,7 @@ class GANImageSynthesizer(ImageSynthesizer):
             if n_critic != 1:
                 y_fake = self._draw_batch_labels(yb, gen)
                 with autocast():
-                    fake = self._g(G_c, self._z(self.batch_size, gen), y_fake)
+                    fake = self._g(G_c, self._z(self.batch_size_, gen), y_fake)
             D.requires_grad_(False)
             with autocast():
                 loss_g = g_loss(kind, D_c(aug(fake), y_fake).float())
@@ -134,7 +134,7 @@ class GANImageSynthesizer(ImageSynthesizer):
             logs["loss_g"] = loss_g.detach()
             return logs
 
-        steps = max(len(X) // (self.batch_size * n_critic), 1)
+        steps = max(len(X) // (self.batch_size_ * n_critic), 1)
         G.train(), D.train()
         trainer = Trainer(epochs=self.epochs, steps_per_epoch=steps, callbacks=self._callbacks())
         self.history_ = trainer.fit(step)
@@ -143,7 +143,7 @@ class GANImageSynthesizer(ImageSynthesizer):
     def _draw_batch_labels(self, yb: Tensor | None, gen: torch.Generator) -> Tensor | None:
         if yb is None:
             return None
-        return self._draw_labels(self.batch_size, gen)
+        return self._draw_labels(self.batch_size_, gen)
 
     def _after_step(self, step: int) -> None:
         """A hook run after each generator update (StyleGAN tracks its mean w here)."""

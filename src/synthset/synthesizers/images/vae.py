@@ -102,7 +102,7 @@ class _ConvVAESynth(ImageSynthesizer):
         self.model_ = model
         opt = torch.optim.Adam(model.parameters(), lr=self.lr)
         gen = make_torch_generator(derive_seed(self.random_state, 2), dev)
-        batches = self._batches(len(X), self.batch_size, gen, dev)
+        batches = self._batches(len(X), self.batch_size_, gen, dev)
         net = self._maybe_compile(model)
         beta = float(self.default_beta if self.beta is None else self.beta)
         rec_kind = self.reconstruction
@@ -124,7 +124,7 @@ class _ConvVAESynth(ImageSynthesizer):
         model.train()
         trainer = Trainer(
             epochs=self.epochs,
-            steps_per_epoch=max(len(X) // self.batch_size, 1),
+            steps_per_epoch=max(len(X) // self.batch_size_, 1),
             callbacks=self._callbacks(),
         )
         self.history_ = trainer.fit(step)

@@ -17,6 +17,18 @@ _FAST_GAN = dict(lr_g=1e-3, lr_d=1e-3, diffaugment="")  # 240 steps suffice at t
 PARAMS = {
     "dcgan": dict(epochs=30, batch_size=32, z_dim=16, g_width=16, d_width=16, **_FAST_GAN),
     "cgan": dict(epochs=30, batch_size=32, z_dim=16, g_width=16, d_width=16, **_FAST_GAN),
+    "stylegan": dict(
+        epochs=20,
+        batch_size=32,
+        z_dim=16,
+        w_dim=16,
+        base_channels=16,
+        max_channels=32,
+        mapping_layers=2,
+        lr_g=5e-3,
+        lr_d=5e-3,
+        diffaugment="",
+    ),
     "vae": dict(epochs=40, batch_size=32, latent_dim=4, width=16),
     "cvae": dict(epochs=80, batch_size=32, latent_dim=4, width=16),
 }

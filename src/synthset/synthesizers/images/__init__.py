@@ -2,6 +2,7 @@
 
 from synthset.synthesizers.images._base import ImageSynthesizer
 from synthset.synthesizers.images.dcgan import CGAN, DCGAN, WGANGP
+from synthset.synthesizers.images.stylegan import StyleGAN
 from synthset.synthesizers.images.vae import CVAE, BetaVAE, ConvVAESynthesizer
 
 __all__ = [
@@ -12,4 +13,5 @@ __all__ = [
     "BetaVAE",
     "ConvVAESynthesizer",
     "ImageSynthesizer",
+    "StyleGAN",
 ]

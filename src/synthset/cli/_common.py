@@ -112,6 +112,102 @@ def load_input_table(data: str, column_kinds: Iterable[str] | None = None) -> Ta
     return table
 
 
+IMAGE_FILE_SUFFIXES = (".npz", ".npy")
+IMAGE_OUTPUT_SUFFIXES = ("", ".parquet", ".pq", ".npz", ".png")
+Modality = Annotated[
+    str | None,
+    typer.Option(
+        "--modality",
+        help="Force how DATA is read: table or image (default: detected — a folder or .npz is "
+        "images, a .parquet with an image column is images, CSV / Parquet otherwise a table).",
+    ),
+]
+
+
+def detect_modality(data: str) -> str:
+    """``"image"`` for a folder, .npz/.npy, an image dataset or a Parquet file with an image
+    column (a struct with ``bytes``); ``"table"`` otherwise."""
+    from synthset import datasets
+
+    path = Path(data)
+    if path.exists():
+        if path.is_dir() or path.suffix.lower() in IMAGE_FILE_SUFFIXES:
+            return "image"
+        if path.suffix.lower() in (".parquet", ".pq"):
+            import pyarrow as pa
+            import pyarrow.parquet as pq
+
+            try:
+                schema = pq.read_schema(path)
+            except (OSError, pa.ArrowInvalid):
+                return "table"  # read_table reports the problem
+            for field in schema:
+                if pa.types.is_struct(field.type) and field.type.get_field_index("bytes") >= 0:
+                    return "image"
+        return "table"
+    if datasets.is_dataset(data):
+        return getattr(datasets.get_info(data), "modality", "table")
+    return "table"
+
+
+def load_input(
+    data: str, column_kinds: Iterable[str] | None = None, modality: str | None = None
+) -> Any:
+    """Read ``data`` as a Table or as Images (``modality`` forces which; detected otherwise)."""
+    if modality not in (None, "table", "image"):
+        raise ConfigError(f"--modality must be table or image, got {modality!r}")
+    modality = modality or detect_modality(data)
+    if modality == "table":
+        return load_input_table(data, column_kinds)
+    from synthset import datasets
+    from synthset.data.image_io import read_images
+
+    if column_kinds:
+        raise ConfigError("--column-kind applies to tables, not images")
+    path = Path(data)
+    if not path.exists() and datasets.is_dataset(data):
+        return datasets.load(data)
+    if not path.exists():
+        raise DataError(f"{data!r} does not exist; pass an image folder, .npz or .parquet")
+    return read_images(path)
+
+
+def check_image_output(path: Path, overwrite: bool) -> None:
+    """Fail before any work when images cannot be written to ``path``."""
+    if path.suffix.lower() not in IMAGE_OUTPUT_SUFFIXES:
+        raise ConfigError(
+            f"cannot write images to {path.name}: use a folder (no extension), .parquet, .npz, "
+            "or .png for one grid picture"
+        )
+    check_not_exists(path, overwrite)
+
+
+def write_image_output(images: Any, path: Path, overwrite: bool) -> Path:
+    """Write images as a folder / .parquet / .npz, or a ``.png`` grid of them."""
+    if path.suffix.lower() == ".png":
+        from PIL import Image
+
+        from synthset.data.images import image_grid
+        from synthset.utils import atomic_path
+
+        grid = image_grid(images.pixels, nrow=max(1, int(len(images) ** 0.5)))
+        with atomic_path(path, overwrite=overwrite) as tmp:
+            Image.fromarray(grid[..., 0] if grid.shape[-1] == 1 else grid).save(tmp, format="PNG")
+        return path
+    from synthset.data.image_io import write_images
+
+    return write_images(images, path, overwrite=overwrite)
+
+
+def describe(data: Any) -> str:
+    """``"1,000 rows × 5 columns"`` or ``"5,000 images 28×28×1"``."""
+    if getattr(data, "modality", "table") == "image":
+        h, w, c = data.spec.shape
+        return f"{len(data):,} images {h}×{w}×{c}"
+    rows, cols = data.shape
+    return f"{rows:,} rows × {cols} columns"
+
+
 def _looks_like_path(text: str) -> bool:
     return "/" in text or "\\" in text or "." in Path(text).name
 

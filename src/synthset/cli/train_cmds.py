@@ -14,24 +14,31 @@ import typer
 
 from synthset.cli._common import (
     ColumnKinds,
+    Modality,
     Overwrite,
     Params,
     Quiet,
+    check_image_output,
     check_not_exists,
     check_output_file,
+    describe,
+    detect_modality,
     info,
-    load_input_table,
+    load_input,
     parse_conditions,
     parse_params,
     set_runtime_params,
+    split_pairs,
+    write_image_output,
 )
 
 Data = Annotated[
     str,
     typer.Argument(
         metavar="DATA",
-        help="A .csv / .parquet file, or a bundled dataset name (see `synthset datasets`); "
-        "an existing path wins.",
+        help="A .csv / .parquet table, an image folder (class subfolders or labels.csv) / .npz / "
+        "image .parquet, or a bundled dataset name (see `synthset datasets`); an existing path "
+        "wins.",
         show_default=False,
     ),
 ]
@@ -51,16 +58,26 @@ def fit_synthesizer(
     seed: int | None,
     column_kind: list[str] | None,
     quiet: bool,
+    modality: str | None = None,
 ) -> tuple[Any, Any, float]:
     """Read ``data`` and fit the synthesizer ``synth`` on it.
 
     Returns:
-        (table, fitted synthesizer, seconds spent fitting).
+        (table or images, fitted synthesizer, seconds spent fitting).
     """
-    from synthset.registry import make_synthesizer
+    from synthset.errors import ConfigError
+    from synthset.registry import get_synthesizer_class, make_synthesizer
 
     params = set_runtime_params(synth, parse_params(param), seed=seed, verbose=not quiet)
-    table = load_input_table(data, column_kind)
+    table = load_input(data, column_kind, modality)
+    kind = get_synthesizer_class(synth).modality
+    if kind != table.modality:
+        from synthset.registry import list_synthesizers
+
+        raise ConfigError(
+            f"{synth} synthesizes {kind}s but {data} holds {table.modality}s; use one of "
+            f"{', '.join(list_synthesizers(table.modality))}"
+        )
     model = make_synthesizer(synth, **params)
     start = time.perf_counter()
     model.fit(table)
@@ -74,16 +91,16 @@ def fit(
     param: Params = None,
     seed: Seed = None,
     column_kind: ColumnKinds = None,
+    modality: Modality = None,
     overwrite: Overwrite = False,
     quiet: Quiet = False,
 ) -> None:
     """Fit a synthesizer on DATA and save it as a folder (JSON + safetensors)."""
     check_not_exists(out, overwrite)
-    table, model, seconds = fit_synthesizer(data, synth, param, seed, column_kind, quiet)
+    table, model, seconds = fit_synthesizer(data, synth, param, seed, column_kind, quiet, modality)
     model.save(out, overwrite=overwrite)
     if not quiet:
-        rows, cols = table.shape
-        info(f"fitted {synth} on {rows:,} rows × {cols} columns in {seconds:.1f} s → {out}")
+        info(f"fitted {synth} on {describe(table)} in {seconds:.1f} s → {out}")
 
 
 def sample(
@@ -95,7 +112,13 @@ def sample(
     ],
     n: Annotated[int, typer.Option("--n-samples", "-n", help="How many rows to draw.")],
     output: Annotated[
-        Path, typer.Option("--output", "-o", help="Output file: .parquet, .csv or .tsv.")
+        Path,
+        typer.Option(
+            "--output",
+            "-o",
+            help="Tables: .parquet, .csv or .tsv. Images: a folder (PNGs + labels.csv), "
+            ".parquet, .npz, or .png for one grid picture.",
+        ),
     ],
     seed: Seed = None,
     condition: Annotated[
@@ -110,25 +133,39 @@ def sample(
     overwrite: Overwrite = False,
     quiet: Quiet = False,
 ) -> None:
-    """Draw rows from a fitted model and write them to a file."""
+    """Draw rows (or images) from a fitted model and write them out."""
     import synthset
     from synthset.data import write_table
 
-    check_output_file(output, overwrite)
     model = synthset.load(run)
-    conditions = parse_conditions(condition, getattr(model, "spec_", None))
+    images = model.modality == "image"
+    if images:
+        check_image_output(output, overwrite)
+        conditions = dict(split_pairs(condition, "--condition"))
+    else:
+        check_output_file(output, overwrite)
+        conditions = parse_conditions(condition, getattr(model, "spec_", None))
     start = time.perf_counter()
     fake = model.sample(n, seed=seed, conditions=conditions or None)
-    write_table(fake, output, overwrite=overwrite)
+    if images:
+        write_image_output(fake, output, overwrite)
+    else:
+        write_table(fake, output, overwrite=overwrite)
     if not quiet:
         seconds = time.perf_counter() - start
-        info(f"sampled {len(fake):,} rows in {seconds:.1f} s → {output}")
+        what = "images" if images else "rows"
+        info(f"sampled {len(fake):,} {what} in {seconds:.1f} s → {output}")
 
 
 def augment(
     data: Data,
     output: Annotated[
-        Path, typer.Option("--output", "-o", help="Output file: .parquet, .csv or .tsv.")
+        Path,
+        typer.Option(
+            "--output",
+            "-o",
+            help="Tables: .parquet, .csv or .tsv. Images: a folder, .parquet or .npz.",
+        ),
     ],
     synth: Synth = "ctgan",
     param: Params = None,
@@ -139,28 +176,46 @@ def augment(
     n_new: Annotated[int | None, typer.Option(help="Add exactly this many synthetic rows.")] = None,
     balance_on: Annotated[
         str | None,
-        typer.Option(help="Add synthetic rows of the rarer classes of this column until balanced."),
+        typer.Option(
+            help="Add synthetic rows of the rarer classes of this column until balanced "
+            "(images: `label`, with cgan or cvae)."
+        ),
+    ] = None,
+    n_per_class: Annotated[
+        int | None, typer.Option(help="Images: add this many generated images to every class.")
     ] = None,
     seed: Seed = None,
     column_kind: ColumnKinds = None,
+    modality: Modality = None,
     overwrite: Overwrite = False,
     quiet: Quiet = False,
 ) -> None:
-    """Fit a synthesizer on DATA and write real + synthetic rows, flagged in `synthset_source`."""
-    from synthset.data import write_table
-    from synthset.sampling.augment import augment as augment_table
+    """Fit a synthesizer on DATA and write real + synthetic data, with its provenance.
 
-    check_output_file(output, overwrite)
-    table, model, seconds = fit_synthesizer(data, synth, param, seed, column_kind, quiet)
-    how = {"ratio": ratio, "n_new": n_new, "balance_on": balance_on}
-    bigger = augment_table(
+    Tables get a `synthset_source` column; an image folder gets a `source` column in labels.csv.
+    """
+    from synthset.data import write_table
+    from synthset.sampling.augment import augment as augment_data
+
+    is_images = (modality or detect_modality(data)) == "image"
+    if is_images:
+        check_image_output(output, overwrite)
+    else:
+        check_output_file(output, overwrite)
+    table, model, seconds = fit_synthesizer(data, synth, param, seed, column_kind, quiet, modality)
+    how = {"ratio": ratio, "n_new": n_new, "balance_on": balance_on, "n_per_class": n_per_class}
+    bigger = augment_data(
         table, model, seed=seed, **{k: v for k, v in how.items() if v is not None}
     )
-    write_table(bigger, output, overwrite=overwrite)
+    if is_images:
+        write_image_output(bigger, output, overwrite)
+    else:
+        write_table(bigger, output, overwrite=overwrite)
     if not quiet:
         added = len(bigger) - len(table)
+        what = "images" if is_images else "rows"
         info(
-            f"fitted {synth} in {seconds:.1f} s; added {added:,} synthetic rows to "
+            f"fitted {synth} in {seconds:.1f} s; added {added:,} synthetic {what} to "
             f"{len(table):,} real → {output}"
         )
 

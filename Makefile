@@ -6,7 +6,9 @@ VENV ?= .venv
 BENCH_VENV ?= build/venv-bench
 BIN := $(VENV)/bin
 
-.PHONY: setup demo test bench lint format clean
+FASHION_MNIST := /usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz
+
+.PHONY: setup demo test bench lint format clean fashion-mnist
 
 setup: $(VENV)/.installed
 
@@ -30,8 +32,13 @@ $(BENCH_VENV)/.installed: pyproject.toml
 	$(BENCH_VENV)/bin/python -m pip install -e ".[bench]"
 	touch $@
 
-bench: $(BENCH_VENV)/.installed
+bench: $(BENCH_VENV)/.installed fashion-mnist
 	$(BENCH_VENV)/bin/python benchmarks/tabular_vs_sdv.py
+
+# Fashion-MNIST from Debian's dataset-fashion-mnist (needs root; nothing to do when present).
+fashion-mnist:
+	@test -f $(FASHION_MNIST) || { apt-get update -qq && apt-get install -y -qq dataset-fashion-mnist; } \
+		|| echo "could not install dataset-fashion-mnist (run as root); Fashion-MNIST stays unavailable"
 
 lint: setup
 	$(BIN)/ruff check src tests benchmarks

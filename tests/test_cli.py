@@ -88,8 +88,10 @@ def test_datasets_json_is_machine_readable():
 
     assert result.exit_code == 0, result.output
     rows = json.loads(result.stdout)
-    assert {r["name"] for r in rows} == {"adult", "breast_cancer", "penguins"}
-    assert all({"rows", "cols", "target", "source", "licence"} <= set(r) for r in rows)
+    assert {"adult", "breast_cancer", "penguins"} <= {r["name"] for r in rows}
+    assert all({"rows", "cols", "target", "source", "licence", "modality"} <= set(r) for r in rows)
+    mnist = next(r for r in rows if r["name"] == "mnist")
+    assert (mnist["modality"], mnist["shape"]) == ("image", [28, 28, 1])
 
 
 def test_list_synthesizers_shows_names_and_modality():
@@ -236,9 +238,9 @@ def test_fit_missing_file_is_one_line(tmp_path):
 
 
 def test_fit_unknown_dataset_name_lists_bundled_ones(tmp_path):
-    result = invoke("fit", "mnist", *COPULA, "--out", tmp_path / "run")
+    result = invoke("fit", "cifar10", *COPULA, "--out", tmp_path / "run")
 
-    assert_one_line_error(result, "mnist", "adult")
+    assert_one_line_error(result, "cifar10", "adult")
 
 
 def test_fit_non_utf8_csv_is_one_line(tmp_path):

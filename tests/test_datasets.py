@@ -11,16 +11,17 @@ from synthset.errors import DataError
 
 def test_list_datasets_describes_every_bundled_dataset():
     # Run
-    infos = datasets.list_datasets()
+    infos = datasets.list_datasets(modality="table")
 
     # Assert
     assert [i.name for i in infos] == ["adult", "breast_cancer", "penguins"]
+    assert all(i.modality == "table" and i.shape is None for i in infos)
     adult = infos[0]
     assert (adult.rows, adult.cols, adult.target) == (32_561, 15, "income")
     assert all(i.source and i.licence and i.description for i in infos)
 
 
-@pytest.mark.parametrize("info", datasets.list_datasets(), ids=lambda i: i.name)
+@pytest.mark.parametrize("info", datasets.list_datasets("table"), ids=lambda i: i.name)
 def test_load_matches_its_info(info):
     # Run
     table = datasets.load(info.name)
@@ -89,8 +90,8 @@ def test_load_returns_independent_copies():
 
 
 def test_load_unknown_name_lists_available_names():
-    with pytest.raises(DataError, match="unknown dataset 'mnist'.*adult, breast_cancer, penguins"):
-        datasets.load("mnist")
+    with pytest.raises(DataError, match="unknown dataset 'cifar10'.*adult, breast_cancer, digits"):
+        datasets.load("cifar10")
 
 
 def test_load_unknown_split_raises():

@@ -34,12 +34,13 @@ def datasets(fmt: FormatOption = OutputFormat.table) -> None:
         return
     table = RichTable(title="Bundled datasets")
     table.add_column("name", style="bold", no_wrap=True)
-    table.add_column("rows × cols", justify="right", no_wrap=True)
+    table.add_column("modality", no_wrap=True)
+    table.add_column("size", justify="right", no_wrap=True)
     table.add_column("target", no_wrap=True)
     table.add_column("source")
     table.add_column("licence")
     for i in infos:
-        table.add_row(i.name, f"{i.rows:,} × {i.cols}", i.target, i.source, i.licence)
+        table.add_row(i.name, i.modality, i.size, i.target, i.source, i.licence)
     out_console.print(table)
 
 

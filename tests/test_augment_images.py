@@ -65,3 +65,21 @@ def test_errors_name_the_fix(imbalanced, cvae):
         augment(imbalanced, dcgan, n_new=2)
     with pytest.raises(ConfigError, match="n_per_class"):
         augment(make_tiny_frame(), "gaussian_copula", n_per_class=2)
+
+
+def test_provenance_is_written(imbalanced, cvae, tmp_path):
+    import pandas as pd
+    import pyarrow.parquet as pq
+
+    from synthset.data.image_io import read_images, write_images
+
+    out = augment(imbalanced, cvae, balance_on="label", seed=0)
+    write_images(out, tmp_path / "aug")
+    frame = pd.read_csv(tmp_path / "aug" / "labels.csv")
+    assert list(frame.columns) == ["file", "label", "source"]
+    assert (frame["source"] == "synthetic").sum() == 8
+    back = read_images(tmp_path / "aug", dedup=False)
+    assert back.class_counts() == {"bottom": 12, "top": 12}
+    write_images(out, tmp_path / "aug.parquet")
+    table = pq.read_table(tmp_path / "aug.parquet")
+    assert table.column("source").to_pylist().count("real") == 16

@@ -270,7 +270,7 @@ def _read_labelled_folder(folder: Path, csv: Path, decode: Decoder, label_column
         )
     label_name = label_column
     if label_column not in df.columns:
-        others = [c for c in df.columns if c != file_col]
+        others = [c for c in df.columns if c not in (file_col, "source")]
         if len(others) != 1:
             raise DataError(
                 f"the labels file {csv.name} has no column {label_column!r}; it has "
@@ -545,11 +545,17 @@ def _write_folder(images: Images, folder: Path) -> None:
 
     for _ in pool_map(write_one, range(len(images))):
         pass
-    if images.labels is not None:
+    if images.labels is not None or images.source is not None:
         import pandas as pd
 
-        frame = pd.DataFrame({"file": names, images.spec.label_name: images.label_names})
-        frame.to_csv(folder / "labels.csv", index=False)
+        frame = pd.DataFrame({"file": names})
+        if images.labels is not None:
+            frame[images.spec.label_name] = images.label_names
+        if images.source is not None:  # augment()'s provenance: "real" / "synthetic"
+            frame["source"] = images.source
+        # unlabelled images keep their provenance beside them, not in a labels file
+        csv = "labels.csv" if images.labels is not None else "provenance.csv"
+        frame.to_csv(folder / csv, index=False)
     (folder / "spec.json").write_text(json.dumps(images.spec.to_dict(), indent=2) + "\n")
 
 
@@ -572,6 +578,9 @@ def _write_parquet(images: Images, path: Path) -> None:
         # int64 codes: Hugging Face reads the ClassLabel feature only over an int64 column
         columns[label] = pa.array(images.labels, pa.int64())
         features[label] = {"_type": "ClassLabel", "names": list(images.spec.classes or [])}
+    if images.source is not None:  # augment()'s provenance: "real" / "synthetic"
+        columns["source"] = pa.array(images.source.astype(str)).dictionary_encode()
+        features["source"] = {"dtype": "string", "_type": "Value"}
     table = pa.table(columns)
     meta = {b"huggingface": json.dumps({"info": {"features": features}}).encode("utf-8")}
     table = table.replace_schema_metadata(meta)

@@ -7,6 +7,15 @@ from synthset.evaluation.base import (
     register_metric,
 )
 from synthset.evaluation.evaluate import evaluate
+from synthset.evaluation.images.context import ImageEvalContext
 from synthset.evaluation.report import Report
 
-__all__ = ["EvalContext", "MetricResult", "Report", "evaluate", "list_metrics", "register_metric"]
+__all__ = [
+    "EvalContext",
+    "ImageEvalContext",
+    "MetricResult",
+    "Report",
+    "evaluate",
+    "list_metrics",
+    "register_metric",
+]

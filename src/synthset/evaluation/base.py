@@ -1,8 +1,11 @@
 """Metric results, the metric registry, and the context every metric reads.
 
-A metric is a pure function ``fn(ctx: EvalContext) -> MetricResult | list[MetricResult] | None``
-registered under a family (fidelity, utility, privacy). It returns None when it does not apply
-(no holdout, no target). Metrics never plot; ``details`` carries what a renderer needs.
+A metric is a pure function ``fn(ctx) -> MetricResult | list[MetricResult] | None`` registered
+under a family (fidelity, utility, privacy) and a modality: ``"table"`` metrics read an
+:class:`EvalContext`, ``"image"`` metrics an
+:class:`~synthset.evaluation.images.context.ImageEvalContext`. It returns None when it does not
+apply (no holdout, no target, no labels). Metrics never plot; ``details`` carries what a renderer
+needs.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from synthset.data.spec import TableSpec
 from synthset.errors import ConfigError
 
 FAMILIES = ("fidelity", "utility", "privacy")
+MODALITIES = ("table", "image")
 
 
 @dataclass
@@ -36,7 +40,9 @@ class MetricResult:
         description: one sentence for the report.
         status: ``"pass"``, ``"warn"`` or ``"fail"`` against the metric's documented thresholds
             (set by ``evaluate``; None when the metric has no thresholds or no value).
-        thresholds: ``{"pass": x, "warn": y}`` the status was judged against.
+        thresholds: ``{"pass": x, "warn": y}`` the status was judged against. A metric whose
+            thresholds depend on the data (FID against a baseline measured in the same run) sets
+            them itself; ``evaluate`` then judges against those instead of the registered ones.
     """
 
     name: str
@@ -81,35 +87,55 @@ class MetricInfo:
     fn: MetricFn
     pass_at: float | None = None  # value at or beyond which the result passes
     warn_at: float | None = None  # ... warns; beyond neither it fails
+    modality: str = "table"  # the data the metric reads: "table" or "image"
 
 
 _METRICS: dict[str, MetricInfo] = {}
 
 
 def register_metric(
-    name: str, family: str, *, pass_at: float | None = None, warn_at: float | None = None
+    name: str,
+    family: str,
+    *,
+    pass_at: float | None = None,
+    warn_at: float | None = None,
+    modality: str = "table",
 ) -> Callable[[MetricFn], MetricFn]:
     """Register ``fn`` as metric ``name`` of ``family`` with its pass / warn thresholds.
 
     Thresholds are read in the direction of the result's ``higher_is_better``; document them in
-    the metric's docstring. A duplicate name raises.
+    the metric's docstring. ``modality`` says which data the metric reads (``"table"``: an
+    :class:`EvalContext`; ``"image"``: an ``ImageEvalContext``); ``evaluate`` runs only the
+    metrics of its data's modality. Names are unique across modalities; a duplicate raises.
     """
     if family not in FAMILIES:
         raise ConfigError(f"metric family must be one of {FAMILIES}, got {family!r}")
+    if modality not in MODALITIES:
+        raise ConfigError(f"metric modality must be one of {MODALITIES}, got {modality!r}")
 
     def deco(fn: MetricFn) -> MetricFn:
         if name in _METRICS and _METRICS[name].fn is not fn:
             raise ConfigError(f"a metric named {name!r} is already registered")
-        _METRICS[name] = MetricInfo(name, family, fn, pass_at, warn_at)
+        _METRICS[name] = MetricInfo(name, family, fn, pass_at, warn_at, modality)
         return fn
 
     return deco
 
 
-def list_metrics(family: str | None = None) -> list[str]:
-    """Names of the registered metrics (optionally of one family), in registration order."""
+def list_metrics(family: str | None = None, *, modality: str | None = "table") -> list[str]:
+    """Names of the registered metrics, in registration order.
+
+    Args:
+        family: only this family (``"fidelity"``, ``"utility"``, ``"privacy"``).
+        modality: only metrics of this modality (``"table"`` by default, as before image
+            metrics existed; ``"image"``; None for every modality).
+    """
     _load_builtin_metrics()
-    return [n for n, m in _METRICS.items() if family is None or m.family == family]
+    return [
+        n
+        for n, m in _METRICS.items()
+        if (family is None or m.family == family) and (modality is None or m.modality == modality)
+    ]
 
 
 def get_metric(name: str) -> MetricInfo:
@@ -120,7 +146,8 @@ def get_metric(name: str) -> MetricInfo:
 
 
 def _load_builtin_metrics() -> None:
-    import synthset.evaluation.metrics  # noqa: F401  (registers the built-in metrics)
+    import synthset.evaluation.images  # noqa: F401  (registers the built-in image metrics)
+    import synthset.evaluation.metrics  # noqa: F401  (registers the built-in table metrics)
 
 
 # --- the context every metric reads ------------------------------------------------------------

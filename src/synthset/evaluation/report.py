@@ -19,15 +19,28 @@ class Report:
 
     Attributes:
         metrics: every result, in the order they were computed.
-        meta: rows and columns of each input, target, seed, seconds per metric, version.
+        meta: rows and columns of each input, target, seed, seconds per metric, version (for
+            images: ``modality="image"``, image counts, shape, classes, device, resolution).
         real_sample, synthetic_sample: up to a few thousand rows of each input, kept for plots
             and the sample table (not written to JSON).
+        real_images, synthetic_images: the evaluated images (references, not copies), for the
+            sample grids and the nearest-image pairs the HTML page shows (not written to
+            JSON; the pairs' positions in ``details`` index these sets).
     """
 
     metrics: list[MetricResult] = field(default_factory=list)
     meta: dict[str, Any] = field(default_factory=dict)
     real_sample: pd.DataFrame | None = None
     synthetic_sample: pd.DataFrame | None = None
+    real_images: Any = None
+    synthetic_images: Any = None
+
+    @property
+    def modality(self) -> str:
+        """``"image"`` for a report on images, else ``"table"``."""
+        if self.real_images is not None or self.meta.get("modality") == "image":
+            return "image"
+        return "table"
 
     def __getitem__(self, name: str) -> MetricResult:
         for m in self.metrics:

@@ -18,6 +18,18 @@ FAMILY_QUESTIONS = {
     "utility": "Does a model trained on it work on real data?",
     "privacy": "Does it leak the real rows it was trained on?",
 }
+IMAGE_FAMILY_QUESTIONS = {
+    "fidelity": "Do the synthetic images look like the real ones, in all their variety?",
+    "utility": "Does a classifier trained on them work on real images?",
+    "privacy": "Do they give back the real images they were trained on?",
+}
+
+
+def family_question(family: str, modality: str = "table") -> str:
+    """The question a family answers, worded for tables or images."""
+    questions = IMAGE_FAMILY_QUESTIONS if modality == "image" else FAMILY_QUESTIONS
+    return questions.get(family, "")
+
 
 METRIC_TEXT = {
     # fidelity
@@ -49,11 +61,58 @@ METRIC_TEXT = {
     "was in the training data; 0.5 means it cannot.",
 }
 
-# Metrics shown on the family cards at the top of the page, in this order when present.
+_FEATURES = {"imagenet": "ImageNet features", "domain": "domain-classifier features"}
+for _ext, _words in _FEATURES.items():
+    METRIC_TEXT.update(
+        {
+            f"fid_{_ext}": f"Fréchet distance between the real and synthetic images' {_words}; "
+            "judged against the distance between two sets of real images.",
+            f"kid_{_ext}": f"Kernel inception distance (unbiased MMD²) between the real and "
+            f"synthetic images' {_words}; about 0 for unseen real images.",
+            f"precision_{_ext}": f"Share of synthetic images that look like some real image "
+            f"({_words}).",
+            f"recall_{_ext}": f"Share of real images that some synthetic image looks like "
+            f"({_words}); low means missing variety.",
+            f"density_{_ext}": f"How densely synthetic images crowd around real ones ({_words}); "
+            "about 1 for real images.",
+            f"coverage_{_ext}": f"Share of real images with a synthetic image nearby ({_words}).",
+        }
+    )
+METRIC_TEXT.update(
+    {
+        "cas": "Accuracy on real test images of a CNN trained on the labelled synthetic images "
+        "(classification accuracy score).",
+        "cas_ratio": "CAS divided by the accuracy of the same CNN trained on real images; 1 means "
+        "synthetic images teach the classes as well as real ones.",
+        "image_dcr": "Median distance of synthetic images to their nearest training image, "
+        "relative to that of unseen holdout images: 1 means as far as new real images.",
+        "image_closer_than_holdout": "Share of synthetic images closer to a training image than "
+        "95% of holdout images are; about 0.05 for new real images.",
+        "image_exact_copies": "Share of synthetic images that are exact copies of a training "
+        "image.",
+    }
+)
+
+# Metrics shown on the family cards at the top of the page, in this order when present (the
+# first three present of each family; table metrics come first, image metrics after).
 HEADLINE = {
-    "fidelity": ("column_shapes", "pair_trends", "detection"),
-    "utility": ("tstr_ratio", "augmentation_gain", "tstr"),
-    "privacy": ("closer_than_holdout", "exact_copies", "membership_inference"),
+    "fidelity": (
+        "column_shapes",
+        "pair_trends",
+        "detection",
+        "fid_imagenet",
+        "fid_domain",
+        "coverage_imagenet",
+    ),
+    "utility": ("tstr_ratio", "augmentation_gain", "tstr", "cas_ratio", "cas"),
+    "privacy": (
+        "closer_than_holdout",
+        "exact_copies",
+        "membership_inference",
+        "image_closer_than_holdout",
+        "image_exact_copies",
+        "image_dcr",
+    ),
 }
 
 
@@ -146,7 +205,9 @@ def total_counts(summary: dict[str, dict[str, Any]]) -> dict[str, int]:
 
 
 def rows_line(meta: dict[str, Any]) -> str:
-    """``32,561 real · 32,561 synthetic · 16,281 holdout rows``, from ``meta["rows"]``."""
-    rows = meta.get("rows") if isinstance(meta.get("rows"), dict) else {}
+    """``32,561 real · 32,561 synthetic · 16,281 holdout rows``, from ``meta["rows"]`` (or
+    ``… images`` from ``meta["images"]`` for a report on images)."""
+    unit = "images" if isinstance(meta.get("images"), dict) else "rows"
+    rows = meta.get(unit) if isinstance(meta.get(unit), dict) else {}
     parts = [f"{fmt_number(n)} {k}" for k, n in rows.items() if n is not None]
-    return " · ".join(parts) + " rows" if parts else ""
+    return " · ".join(parts) + f" {unit}" if parts else ""

@@ -2,7 +2,11 @@
 
 The page reads top to bottom: the verdict and a card per family, the score table
 (``id="scores"``), then Fidelity, Utility and Privacy with their figures, a sample of real and
-synthetic rows, and a footer with the run's meta and how to read the thresholds. Every string
+synthetic rows, and a footer with the run's meta and how to read the thresholds. A report on
+images (``report.modality == "image"``) shows grids of real and synthetic images (a row per
+class when labelled) instead of sample rows, a precision / recall / density / coverage chart and
+a table per feature extractor for fidelity, and the synthetic images closest to a training image
+beside that image for privacy. Every string
 that comes from the data or the report (column names, values, errors) goes through
 :func:`html.escape`. A figure that cannot be drawn is replaced by a one-line note, so one odd
 column never costs the whole page.
@@ -21,10 +25,10 @@ import pandas as pd
 from synthset.evaluation.base import FAMILIES, MetricResult
 from synthset.reporting import plots
 from synthset.reporting.glossary import (
-    FAMILY_QUESTIONS,
     FAMILY_TITLES,
     HEADLINE,
     error_of,
+    family_question,
     fmt_direction,
     fmt_number,
     fmt_thresholds,
@@ -40,7 +44,20 @@ SAMPLE_ROWS = 10
 MAX_COLUMN_PLOTS = 24
 MAX_CELL_CHARS = 40
 # Details drawn as figures or tables of their own; the generic details table skips them.
-_DRAWN = {"roc", "histogram", "correlation", "association", "pairs", "error"}
+_DRAWN = {
+    "roc",
+    "histogram",
+    "correlation",
+    "association",
+    "pairs",
+    "error",
+    "nearest_pairs",
+    "copied_pairs",
+    "prdc",
+}
+GRID_IMAGES = 64  # images per sample grid (8 × 8) for unlabelled sets
+PER_CLASS = 8  # images per class in the labelled grids
+MAX_GRID_CLASSES = 20
 
 
 def render_html(report: Any) -> str:
@@ -55,19 +72,23 @@ def render_html(report: Any) -> str:
     summary = report.summary()
     meta = report.meta or {}
     families = [f for f in FAMILIES if report.family(f)]
+    image = _is_image_report(report)
     body = [
         _header(meta, families),
         _verdict(summary, _by_family(report.metrics)),
         _cards(report, summary),
         _score_table(report.metrics),
     ]
+    if image:
+        body.append(_image_samples(report, meta))
     if report.family("fidelity"):
-        body.append(_fidelity(report, meta))
+        body.append(_image_fidelity(report) if image else _fidelity(report, meta))
     if report.family("utility"):
         body.append(_utility(report))
     if report.family("privacy"):
-        body.append(_privacy(report))
-    body.append(_samples(report.real_sample, report.synthetic_sample))
+        body.append(_image_privacy(report) if image else _privacy(report))
+    if not image:
+        body.append(_samples(report.real_sample, report.synthetic_sample))
     body.append(_footer(meta))
     return (
         '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
@@ -84,8 +105,17 @@ def _e(value: Any) -> str:
 
 
 def _title(meta: dict[str, Any]) -> str:
+    if meta.get("modality") == "image":
+        return "Synthetic image report"
     target = meta.get("target")
     return "Synthetic data report" + (f" (target: {target})" if target else "")
+
+
+def _is_image_report(report: Any) -> bool:
+    return (
+        getattr(report, "modality", None) == "image"
+        or (report.meta or {}).get("modality") == "image"
+    )
 
 
 def _pill(status: str | None) -> str:
@@ -151,15 +181,25 @@ def _get(report: Any, name: str) -> MetricResult | None:
 
 # --- top of the page --------------------------------------------------------------------------
 def _header(meta: dict[str, Any], families: list[str]) -> str:
+    image = meta.get("modality") == "image"
     links = [("summary", "Summary"), ("score-table", "Scores")]
+    if image:
+        links.append(("samples", "Samples"))
     links += [(f, FAMILY_TITLES[f]) for f in families]
-    links += [("samples", "Sample rows"), ("about", "How to read this")]
+    if not image:
+        links.append(("samples", "Sample rows"))
+    links.append(("about", "How to read this"))
     nav = " · ".join(f'<a href="#{a}">{t}</a>' for a, t in links)
     sub = _e(rows_line(meta))
     if meta.get("target"):
         sub += f" · target <code>{_e(meta['target'])}</code>"
     if meta.get("columns"):
         sub += f" · {len(meta['columns'])} columns"
+    if isinstance(meta.get("image_shape"), list) and len(meta["image_shape"]) == 3:
+        h, w, c = meta["image_shape"]
+        sub += f" · {_e(h)}×{_e(w)} {'grey' if c == 1 else 'RGB'}"
+    if isinstance(meta.get("classes"), list):
+        sub += f" · {len(meta['classes'])} classes"
     return f'<header><h1>{_e(_title(meta))}</h1><p class="sub">{sub}</p><nav>{nav}</nav></header>'
 
 
@@ -204,7 +244,7 @@ def _cards(report: Any, summary: dict[str, dict[str, Any]]) -> str:
         cards.append(
             f'<a class="card" href="#{fam}"><h3>{FAMILY_TITLES.get(fam, _e(fam))} '
             f"{_pill(s.get('status') or 'none')}</h3>"
-            f'<p class="q">{_e(FAMILY_QUESTIONS.get(fam, ""))}</p><ul>{lines}</ul>'
+            f'<p class="q">{_e(family_question(fam, report.modality))}</p><ul>{lines}</ul>'
             f'<p class="counts">{s["pass"]} pass · {s["warn"]} warn · {s["fail"]} fail'
             f" of {s.get('n', len(metrics))}</p></a>"
         )
@@ -377,7 +417,7 @@ def _worst_pairs(pairs: Any, n: int = 10) -> str:
 
 # --- utility ----------------------------------------------------------------------------------
 def _utility(report: Any) -> str:
-    parts = [_family_head("utility")]
+    parts = [_family_head("utility", _is_image_report(report))]
     table = _utility_table(report)
     parts.append(table)
     lines = []
@@ -398,7 +438,7 @@ def _utility_table(report: Any) -> str:
     """Downstream scores per scorer: trained on real, on synthetic, on real + synthetic."""
     columns: dict[str, dict[str, Any]] = {}
     info: dict[str, Any] = {}
-    tstr, aug = _get(report, "tstr"), _get(report, "augmentation_gain")
+    tstr, aug = _get(report, "tstr") or _get(report, "cas"), _get(report, "augmentation_gain")
     if tstr is not None:
         info = _details(tstr)
         columns["trained on real (TRTR)"] = _score_stats(info.get("trtr"))
@@ -426,7 +466,8 @@ def _utility_table(report: Any) -> str:
     if info.get("test"):
         rows_ = info.get("test_rows")
         caption.append(
-            f"tested on {fmt_number(rows_) + ' ' if rows_ else ''}{_e(info['test'])} rows"
+            f"tested on {fmt_number(rows_) + ' ' if rows_ else ''}{_e(info['test'])} "
+            f"{_e(info.get('test_unit', 'rows'))}"
         )
     if isinstance(info.get("seeds"), list):
         caption.append(f"mean ± std over seeds {_e(', '.join(map(str, info['seeds'])))}")
@@ -509,6 +550,283 @@ def _privacy(report: Any) -> str:
         parts.append(f"<p>{text} {_metric_pill(copies)}</p>")
     parts.append(_details_blocks(report.family("privacy"), open_=False))
     return _section("privacy", parts)
+
+
+# --- images -----------------------------------------------------------------------------------
+def _px_img(pixels: Any, alt: str, *, nrow: int, scale: int | None = None) -> str:
+    """An inline PNG grid of uint8 images, upscaled without blur."""
+    from synthset.reporting.images import image_grid_png
+
+    png = image_grid_png(pixels, nrow=nrow, padding=1, scale=scale)
+    return _img(png, alt).replace("<img ", '<img class="px" ', 1)
+
+
+def _scale(images: Any, target: int = 40) -> int:
+    from synthset.reporting.images import display_scale
+
+    h, w = images.pixels.shape[1:3]
+    return display_scale(h, w, target)
+
+
+def _pick(n_total: int, n: int, seed: int, candidates: Any = None) -> Any:
+    """Sorted positions of a seeded choice of at most ``n`` items (of ``candidates``)."""
+    import numpy as np
+
+    pool = np.arange(n_total) if candidates is None else np.asarray(candidates)
+    if len(pool) <= n:
+        return pool
+    return np.sort(np.random.default_rng(seed).choice(pool, n, replace=False))
+
+
+def _image_samples(report: Any, meta: dict[str, Any]) -> str:
+    real, syn = report.real_images, report.synthetic_images
+    head = '<section id="samples"><h2>Samples</h2>'
+    if real is None or syn is None:
+        return head + '<p class="note">The images are not stored with this report.</p></section>'
+    seed = int(meta.get("seed") or 0)
+    scale = _scale(real)
+    classes = real.spec.classes or []
+    labelled = bool(classes) and real.labels is not None and syn.labels is not None
+    try:
+        if not labelled:
+            boxes = []
+            for title, data in (("Real", real), ("Synthetic", syn)):
+                pos = _pick(len(data), GRID_IMAGES, seed)
+                fig = _px_img(data.pixels[pos], f"{title} images", nrow=8, scale=scale)
+                boxes.append(
+                    f"<figure>{fig}<figcaption>{title}: {len(pos)} of {len(data):,} images, "
+                    "chosen at random</figcaption></figure>"
+                )
+            return (
+                head + '<p class="q">Random real and synthetic images side by side.</p>'
+                f'<div class="row">{"".join(boxes)}</div></section>'
+            )
+        rows = []
+        real_counts = real.class_counts()
+        syn_counts = syn.class_counts()
+        for k, name in enumerate(classes[:MAX_GRID_CLASSES]):
+            cells = [f"<b>{_e(name)}</b>"]
+            for data in (real, syn):
+                members = (data.labels == k).nonzero()[0]
+                if len(members) == 0:
+                    cells.append('<span class="dim">none</span>')
+                    continue
+                pos = _pick(len(data), PER_CLASS, seed + k, members)
+                cells.append(_px_img(data.pixels[pos], f"{name}", nrow=PER_CLASS, scale=scale))
+            cells.append(
+                f'<span class="num">{fmt_number(real_counts.get(name, 0))}</span> / '
+                f'<span class="num">{fmt_number(syn_counts.get(name, 0))}</span>'
+            )
+            rows.append(cells)
+        table = _table(
+            ["class", "real", "synthetic", "images real / synthetic"],
+            rows,
+            attrs=' class="classes"',
+        )
+        note = ""
+        if len(classes) > MAX_GRID_CLASSES:
+            note = f'<p class="note">Showing {MAX_GRID_CLASSES} of {len(classes)} classes.</p>'
+        return (
+            head + f'<p class="q">{PER_CLASS} random real and synthetic images of each class.</p>'
+            f'<div class="scroll">{table}</div>{note}</section>'
+        )
+    except Exception as exc:  # the page must survive odd images
+        return (
+            head + f'<p class="note">The sample grids could not be drawn: {_e(exc)}</p></section>'
+        )
+
+
+_EXTRACTOR_TITLES = {"imagenet": "ImageNet (EfficientNet-Lite0)", "domain": "domain classifier"}
+_FEATURE_ROWS = ("fid", "kid", "precision", "recall", "density", "coverage")
+
+
+def _image_fidelity(report: Any) -> str:
+    parts = [_family_head("fidelity", image=True)]
+    extractors = [
+        e
+        for e in _EXTRACTOR_TITLES
+        if any(m.name.endswith(f"_{e}") for m in report.family("fidelity"))
+    ]
+    values, baselines = {}, {}
+    for ext in extractors:
+        for name in ("precision", "recall", "density", "coverage"):
+            m = _get(report, f"{name}_{ext}")
+            if m is None:
+                continue
+            d = _details(m)
+            if isinstance(d.get("prdc"), dict):
+                values[_EXTRACTOR_TITLES[ext]] = d["prdc"]
+            if isinstance(d.get("baseline"), dict):
+                baselines[_EXTRACTOR_TITLES[ext]] = d["baseline"]
+            break
+    if values:
+        parts.append(
+            _figure(
+                lambda: plots.prdc_plot(values, baselines or None),
+                "Precision, recall, density and coverage of the synthetic images per feature space",
+                "Precision and density: do synthetic images fall where real images are? Recall "
+                "and coverage: do they reach all the variety of the real images? Black ticks: "
+                "what unseen real images score (k = 5 nearest neighbours).",
+            )
+        )
+    parts.append(_feature_table(report, extractors))
+    parts.append(_details_blocks(report.family("fidelity"), open_=False))
+    return _section("fidelity", parts)
+
+
+def _feature_table(report: Any, extractors: list[str]) -> str:
+    """Per extractor: each metric for the synthetic images and for unseen real images."""
+    if not extractors:
+        return ""
+    header = ["metric"]
+    for ext in extractors:
+        header += [f"{_e(_EXTRACTOR_TITLES[ext])}: synthetic", "unseen real"]
+    rows = []
+    for base in _FEATURE_ROWS:
+        row = [f"<code>{_e(base)}</code>"]
+        present = False
+        for ext in extractors:
+            m = _get(report, f"{base}_{ext}")
+            if m is None:
+                row += ["—", "—"]
+                continue
+            present = True
+            d = _details(m)
+            ref = d.get("baseline")
+            if isinstance(ref, dict) and base in ("precision", "recall", "density", "coverage"):
+                ref = ref.get(base)
+            elif isinstance(ref, dict):
+                ref = ref.get("mean")
+            text = f"{fmt_value(m)} {_metric_pill(m)}"
+            # every subset is the whole set when there are few images: no spread to show
+            if base == "kid" and _is_number(d.get("std")) and float(d["std"]) > 1e-12:
+                text = f'{fmt_value(m)} <span class="dim">± {fmt_number(d["std"])}</span>'
+            row += [f'<span class="num">{text}</span>', fmt_number(ref)]
+        if present:
+            rows.append(row)
+    notes = []
+    for ext in extractors:
+        m = next((m for m in report.family("fidelity") if m.name.endswith(f"_{ext}")), None)
+        d = _details(m) if m is not None else {}
+        bits = []
+        if d.get("resolution"):
+            bits.append(f"images resized to {_e(d['resolution'])} × {_e(d['resolution'])}")
+        if d.get("task"):
+            task = "its classes" if d["task"] == "classes" else "rotations (no labels)"
+            bits.append(f"trained on the real images to predict {task}")
+        if d.get("held_out_accuracy") is not None:
+            bits.append(f"held-out accuracy {fmt_number(d['held_out_accuracy'])}")
+        if d.get("baseline_source"):
+            bits.append(f"unseen real = {_e(d['baseline_source'])}")
+        if isinstance(d.get("images"), dict):
+            bits.append(
+                ", ".join(f"{fmt_number(v)} {_e(k)}" for k, v in d["images"].items()) + " images"
+            )
+        if bits:
+            notes.append(f"<li><b>{_e(_EXTRACTOR_TITLES[ext])}</b>: {'; '.join(bits)}.</li>")
+    return (
+        "<h3>Feature-space scores</h3>"
+        + _table(header, rows, attrs=' class="compact"')
+        + (f'<ul class="dim">{"".join(notes)}</ul>' if notes else "")
+    )
+
+
+_SPACE_TITLES = {"pixel": "in pixels", "feature": "in ImageNet features"}
+
+
+def _image_privacy(report: Any) -> str:
+    parts = [_family_head("privacy", image=True)]
+    dcr = _get(report, "image_dcr")
+    if dcr is not None and isinstance(_details(dcr).get("histogram"), dict):
+        figs = []
+        for space, hist in _details(dcr)["histogram"].items():
+            if not isinstance(hist, dict):
+                continue
+            title = f"Distance to the nearest training image {_SPACE_TITLES.get(space, space)}"
+            figs.append(
+                _figure(
+                    lambda hist=hist, title=title: plots.distance_histogram_plot(
+                        hist, title=title, unit="image"
+                    ),
+                    title,
+                    "Synthetic images piled up near 0, left of the holdout curve, are copies or "
+                    "near-copies of training images.",
+                )
+            )
+        if any(figs):
+            parts.append(f'<div class="row">{"".join(figs)}</div>')
+    copies = _get(report, "image_exact_copies")
+    if copies is not None:
+        d = _details(copies)
+        text = f"Exact copies of training images: <b>{fmt_value(copies)}</b>"
+        if d.get("count") is not None:
+            text += f" ({fmt_number(d['count'])} images)"
+        if d.get("holdout_share") is not None:
+            text += (
+                f"; baseline: {fmt_number(d['holdout_share'])} of unseen holdout images also "
+                "equal a training image"
+            )
+        parts.append(f"<p>{text} {_metric_pill(copies)}</p>")
+    pairs_from = next(
+        (
+            _details(m)["nearest_pairs"]
+            for m in (copies, dcr)
+            if m is not None and isinstance(_details(m).get("nearest_pairs"), dict)
+        ),
+        None,
+    )
+    parts.append(_nearest_pairs(report, pairs_from))
+    parts.append(_details_blocks(report.family("privacy"), open_=False))
+    return _section("privacy", parts)
+
+
+def _nearest_pairs(report: Any, pairs: dict[str, Any] | None) -> str:
+    real, syn = report.real_images, report.synthetic_images
+    if not pairs or real is None or syn is None:
+        return ""
+    import numpy as np
+
+    blocks = []
+    scale = _scale(real, 48)
+    for space, items in pairs.items():
+        if not isinstance(items, list) or not items:
+            continue
+        try:
+            s_pos = np.array([int(p["synthetic"]) for p in items])
+            r_pos = np.array([int(p["real"]) for p in items])
+            dist = [p.get("distance") for p in items]
+            top = [
+                _px_img(syn.pixels[i : i + 1], f"synthetic image {i}", nrow=1, scale=scale)
+                for i in s_pos
+            ]
+            bottom = [
+                _px_img(real.pixels[j : j + 1], f"training image {j}", nrow=1, scale=scale)
+                for j in r_pos
+            ]
+        except (KeyError, TypeError, ValueError, IndexError) as exc:
+            blocks.append(f'<p class="note">Pairs {_e(space)} could not be drawn: {_e(exc)}</p>')
+            continue
+        rows = [
+            ["synthetic", *top],
+            ["nearest training", *bottom],
+            ["distance", *(fmt_number(v) for v in dist)],
+            [
+                "positions",
+                *(
+                    f'<span class="dim">#{i} ↔ #{j}</span>'
+                    for i, j in zip(s_pos, r_pos, strict=True)
+                ),
+            ],
+        ]
+        table = _table([""] * (len(items) + 1), rows, attrs=' class="pairs"')
+        title = _e(_SPACE_TITLES.get(space, space))
+        blocks.append(f'<h3>Closest pairs {title}</h3><div class="scroll">{table}</div>')
+    if not blocks:
+        return ""
+    return (
+        '<p class="q">The synthetic images closest to a training image, each above that '
+        "training image: look for copies.</p>" + "".join(blocks)
+    )
 
 
 # --- generic details --------------------------------------------------------------------------
@@ -600,8 +918,9 @@ def _disclosure(summary_html: str, body: str, open_: bool) -> str:
     return f"<details{' open' if open_ else ''}><summary>{summary_html}</summary>{body}</details>"
 
 
-def _family_head(fam: str) -> str:
-    return f'<h2>{FAMILY_TITLES[fam]}</h2><p class="q">{_e(FAMILY_QUESTIONS[fam])}</p>'
+def _family_head(fam: str, image: bool = False) -> str:
+    question = family_question(fam, "image" if image else "table")
+    return f'<h2>{FAMILY_TITLES[fam]}</h2><p class="q">{_e(question)}</p>'
 
 
 def _section(fam: str, parts: list[str]) -> str:
@@ -639,11 +958,12 @@ def _cell(value: Any) -> str:
 
 def _footer(meta: dict[str, Any]) -> str:
     rows = [
-        [f"rows ({_e(k)})", fmt_number(n)]
-        for k, n in (meta.get("rows") or {}).items()
+        [f"{unit} ({_e(k)})", fmt_number(n)]
+        for unit in ("rows", "images")
+        for k, n in (meta.get(unit) or {}).items()
         if n is not None
     ]
-    for key in ("target", "seed", "synthset_version"):
+    for key in ("target", "seed", "device", "image_resolution", "max_images", "synthset_version"):
         if meta.get(key) is not None:
             rows.append([_e(key.replace("_", " ")), _e(meta[key])])
     seconds = meta.get("seconds") if isinstance(meta.get("seconds"), dict) else {}
@@ -666,17 +986,35 @@ def _footer(meta: dict[str, Any]) -> str:
         f"metric without thresholds, shown for information, and {_pill(None)} one that could "
         "not be computed (the score table says why). The thresholds are rules of thumb, not "
         "guarantees: read them together with the figures.</p>"
-        "<ul><li><b>Fidelity</b> compares the synthetic rows with the training rows: one column "
-        "at a time, pairs of columns, and all columns at once through a classifier.</li>"
-        "<li><b>Utility</b> trains the same model on synthetic and on real rows and scores both "
-        "on real rows the synthesizer never saw (the holdout).</li>"
-        "<li><b>Privacy</b> measures how close synthetic rows lie to the training rows, using "
-        "the holdout rows as the baseline of what unseen data from the same population looks "
-        "like. Synthetic rows much closer than holdout rows suggest memorisation.</li></ul>"
-        f'<div class="pair">{run}{timing}</div>'
+        + (_IMAGE_GUIDE if meta.get("modality") == "image" else _TABLE_GUIDE)
+        + f'<div class="pair">{run}{timing}</div>'
         f'<p class="dim">Made by synthset {_e(meta.get("synthset_version", ""))}.</p></footer>'
     )
 
+
+_TABLE_GUIDE = (
+    "<ul><li><b>Fidelity</b> compares the synthetic rows with the training rows: one column "
+    "at a time, pairs of columns, and all columns at once through a classifier.</li>"
+    "<li><b>Utility</b> trains the same model on synthetic and on real rows and scores both "
+    "on real rows the synthesizer never saw (the holdout).</li>"
+    "<li><b>Privacy</b> measures how close synthetic rows lie to the training rows, using "
+    "the holdout rows as the baseline of what unseen data from the same population looks "
+    "like. Synthetic rows much closer than holdout rows suggest memorisation.</li></ul>"
+)
+_IMAGE_GUIDE = (
+    "<ul><li><b>Fidelity</b> compares synthetic and real images through two feature "
+    "extractors: an ImageNet network (EfficientNet-Lite0) and a small classifier trained on the "
+    "real images. FID is judged against the FID between two sets of real images measured in the "
+    "same run; precision and density say whether synthetic images look real, recall and "
+    "coverage whether they show all the variety of the real images.</li>"
+    "<li><b>Utility</b> trains the same small CNN on the labelled synthetic images and on real "
+    "images and tests both on real images (the holdout when given): the classification "
+    "accuracy score.</li>"
+    "<li><b>Privacy</b> finds each synthetic image's nearest training image, in pixels and in "
+    "ImageNet features, and compares the distances with those of unseen holdout images. "
+    "Synthetic images much closer than holdout images, or exact copies, suggest "
+    "memorisation; the closest pairs are shown side by side.</li></ul>"
+)
 
 _CSS = """
 :root{--fg:#1f2328;--dim:#59636e;--line:#d1d9e0;--bg:#f6f8fa;--real:#4c72b0;--syn:#dd8452;
@@ -742,4 +1080,7 @@ summary{cursor:pointer;color:var(--dim);font-size:13px}
 .scroll{overflow-x:auto}
 table.sample td,table.sample th{padding:3px 8px;font-size:12px;white-space:nowrap}
 footer{margin-top:32px}
+img.px{image-rendering:pixelated;image-rendering:crisp-edges}
+table.classes td{vertical-align:middle}
+table.pairs td{text-align:center;font-size:12px;padding:4px 6px}
 """

@@ -7,9 +7,9 @@ from typing import Any
 
 from synthset.evaluation.base import FAMILIES
 from synthset.reporting.glossary import (
-    FAMILY_QUESTIONS,
     FAMILY_TITLES,
     error_of,
+    family_question,
     fmt_number,
     fmt_thresholds,
     fmt_value,
@@ -35,7 +35,9 @@ def render_markdown(report: Any) -> str:
     """
     summary = report.summary()
     meta = report.meta or {}
-    lines = ["# Synthetic data report", ""]
+    modality = "image" if meta.get("modality") == "image" else "table"
+    title = "Synthetic image report" if modality == "image" else "Synthetic data report"
+    lines = [f"# {title}", ""]
     intro = rows_line(meta)
     if meta.get("target"):
         intro += f"; target `{_cell(meta['target'])}`"
@@ -70,7 +72,12 @@ def render_markdown(report: Any) -> str:
         metrics = report.family(fam)
         if not metrics:
             continue
-        lines += [f"## {FAMILY_TITLES.get(fam, fam)}", "", f"_{FAMILY_QUESTIONS[fam]}_", ""]
+        lines += [
+            f"## {FAMILY_TITLES.get(fam, fam)}",
+            "",
+            f"_{family_question(fam, modality)}_",
+            "",
+        ]
         rows = []
         for m in metrics:
             text = meaning(m)
@@ -82,6 +89,8 @@ def render_markdown(report: Any) -> str:
         lines += _table(["metric", "value", "status", "thresholds", "what it means"], rows)
         if fam == "fidelity" and "column_shapes" in report:
             lines += _column_scores(report["column_shapes"].details)
+        if fam == "privacy" and modality == "image":
+            lines += _nearest_pairs(report)
 
     lines += ["## Run", ""]
     lines += _meta_lines(meta)
@@ -103,6 +112,30 @@ def _column_scores(details: dict[str, Any]) -> list[str]:
     ]
 
 
+def _nearest_pairs(report: Any) -> list[str]:
+    """The closest synthetic / training image pairs of the memorisation check, as a table."""
+    for name in ("image_exact_copies", "image_dcr"):
+        if name in report and isinstance(report[name].details.get("nearest_pairs"), dict):
+            pairs = report[name].details["nearest_pairs"]
+            break
+    else:
+        return []
+    rows = [
+        [_cell(space), f"#{p.get('synthetic')}", f"#{p.get('real')}", fmt_number(p.get("distance"))]
+        for space, items in pairs.items()
+        if isinstance(items, list)
+        for p in items
+        if isinstance(p, dict)
+    ]
+    if not rows:
+        return []
+    return [
+        "### Synthetic images closest to a training image",
+        "",
+        *_table(["space", "synthetic image", "nearest training image", "distance"], rows),
+    ]
+
+
 def _score_key(d: Any) -> float:
     score = d.get("score") if isinstance(d, dict) else d
     try:
@@ -114,12 +147,17 @@ def _score_key(d: Any) -> float:
 
 def _meta_lines(meta: dict[str, Any]) -> list[str]:
     rows: list[list[Any]] = []
-    for key, n in (meta.get("rows") or {}).items():
-        if n is not None:
-            rows.append([f"rows ({_cell(key)})", fmt_number(n)])
+    for unit in ("rows", "images"):
+        for key, n in (meta.get(unit) or {}).items():
+            if n is not None:
+                rows.append([f"{unit} ({_cell(key)})", fmt_number(n)])
     if meta.get("columns"):
         rows.append(["columns", len(meta["columns"])])
-    for key in ("target", "seed", "synthset_version"):
+    if meta.get("image_shape"):
+        rows.append(["image shape", " × ".join(str(v) for v in meta["image_shape"])])
+    if meta.get("classes"):
+        rows.append(["classes", len(meta["classes"])])
+    for key in ("target", "seed", "device", "image_resolution", "max_images", "synthset_version"):
         if meta.get(key) is not None:
             rows.append([key.replace("_", " "), _cell(meta[key])])
     seconds = meta.get("seconds") or {}

@@ -318,12 +318,16 @@ def correlation_plot(correlation: Mapping[str, Any], *, title: str = "Correlatio
 
 # --- privacy and detection ----------------------------------------------------------------------
 def distance_histogram_plot(
-    histogram: Mapping[str, Any], *, title: str = "Distance to the closest training row"
+    histogram: Mapping[str, Any],
+    *,
+    title: str = "Distance to the closest training row",
+    unit: str = "row",
 ) -> bytes | None:
     """Histograms of distances (``{"bins": edges, "synthetic": counts, "holdout": counts}``).
 
     Each series is drawn as its share of rows so sets of different sizes compare; every key
-    besides ``bins`` whose length matches the bins is a series.
+    besides ``bins`` whose length matches the bins is a series. ``unit`` names what is counted
+    in the axis labels (``"row"``, ``"image"``).
 
     Returns:
         PNG bytes, or None when ``bins`` is missing or no series matches it.
@@ -353,8 +357,8 @@ def distance_histogram_plot(
             ax.stairs(share, edges, color=color, linewidth=1.6, label=name)
             ax.stairs(share, edges, color=color, fill=True, alpha=0.15)
         ax.set_title(title, loc="left")
-        ax.set_xlabel("distance (0 = identical row)")
-        ax.set_ylabel("share of rows")
+        ax.set_xlabel(f"distance (0 = identical {unit})")
+        ax.set_ylabel(f"share of {unit}s")
         ax.legend()
         return _png(fig)
 
@@ -389,3 +393,71 @@ def roc_plot(
         ax.set_title(title, loc="left")
         ax.legend(loc="lower right")
         return _png(fig)
+
+
+# --- images ------------------------------------------------------------------------------------
+PRDC_NAMES = ("precision", "recall", "density", "coverage")
+EXTRACTOR_COLORS = ("#4c72b0", "#dd8452", "#55a868", "#c44e52")
+
+
+def prdc_plot(
+    values: Mapping[str, Mapping[str, Any]],
+    baseline: Mapping[str, Mapping[str, Any]] | None = None,
+    *,
+    title: str = "Precision / recall / density / coverage",
+) -> bytes | None:
+    """Grouped bars of precision, recall, density and coverage, one colour per feature space.
+
+    Args:
+        values: ``{feature space: {"precision": p, "recall": r, "density": d, "coverage": c}}``
+            for the synthetic images.
+        baseline: the same for unseen real images, drawn as a black tick on each bar (what
+            real data scores).
+        title: shown above the bars.
+
+    Returns:
+        PNG bytes, or None when no space has a finite value.
+    """
+    spaces = []
+    for name, d in (values or {}).items():
+        if not isinstance(d, Mapping):
+            continue
+        row = [_finite(d.get(k)) for k in PRDC_NAMES]
+        if any(v is not None for v in row):
+            spaces.append((str(name), row))
+    if not spaces:
+        return None
+    n = len(spaces)
+    width = 0.8 / n
+    x = np.arange(len(PRDC_NAMES))
+    top = 1.05
+    with _figure(6.0, 2.8) as fig:
+        ax = fig.subplots()
+        for i, (name, row) in enumerate(spaces):
+            pos = x - 0.4 + width * (i + 0.5)
+            heights = [np.nan if v is None else v for v in row]
+            ax.bar(pos, heights, width=width * 0.92, color=EXTRACTOR_COLORS[i % 4], label=name)
+            base = (baseline or {}).get(name) if isinstance(baseline, Mapping) else None
+            if isinstance(base, Mapping):
+                b = [_finite(base.get(k)) for k in PRDC_NAMES]
+                for p, v in zip(pos, b, strict=True):
+                    if v is not None:
+                        ax.hlines(v, p - width * 0.46, p + width * 0.46, color="black", lw=1.6)
+                        top = max(top, v + 0.05)
+            top = max(top, *(v + 0.05 for v in row if v is not None))
+        if baseline:
+            ax.plot([], [], color="black", lw=1.6, label="unseen real images")
+        ax.axhline(1.0, color="#999999", lw=0.8, ls="--")
+        ax.set_xticks(x, list(PRDC_NAMES))
+        ax.set_ylim(0, top)
+        ax.set_title(title, loc="left")
+        ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0))
+        return _png(fig)
+
+
+def _finite(v: Any) -> float | None:
+    try:
+        f = float(v)
+    except (TypeError, ValueError):
+        return None
+    return f if np.isfinite(f) else None

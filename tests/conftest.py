@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import tempfile
 
 import numpy as np
 import pandas as pd
@@ -10,6 +11,8 @@ import pytest
 
 # Tests run on shared 2-core machines: one torch thread avoids OpenMP spin-waiting.
 os.environ.setdefault("SYNTHSET_NUM_THREADS", "1")
+# Feature-extractor caches of the tests go to a temporary folder, not the user's ~/.cache.
+os.environ.setdefault("SYNTHSET_CACHE_DIR", tempfile.mkdtemp(prefix="synthset-test-cache-"))
 
 
 def make_tiny_frame(n: int = 64, seed: int = 0) -> pd.DataFrame:

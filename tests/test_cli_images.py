@@ -63,3 +63,25 @@ def test_errors_are_one_line(folder, run, tmp_path):
     assert_one_line_error(invoke("sample", run, "-n", 3, "-o", tmp_path / "x.csv"))
     assert_one_line_error(invoke("sample", run, "-n", 3, "-o", tmp_path / "o", "-c", "label=left"))
     assert_one_line_error(invoke("fit", folder, *TINY_CVAE, "-o", run))  # exists
+
+
+def test_evaluate_image_folders(folder, run, tmp_path):
+    import json
+
+    out = tmp_path / "s"
+    assert invoke("sample", run, "-n", 16, "-o", out, "--seed", 1).exit_code == 0
+    report = tmp_path / "r.json"
+    result = invoke(
+        "evaluate",
+        "--real", folder,
+        "--synthetic", out,
+        "--metrics", "fid_domain,cas,image_exact_copies",
+        "--report", report,
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert "16 synthetic images against 32 real images" in result.stderr
+    names = {m["name"] for m in json.loads(report.read_text())["metrics"]}
+    assert names == {"fid_domain", "cas", "image_exact_copies"}
+    assert_one_line_error(
+        invoke("evaluate", "--real", folder, "--synthetic", out, "--target", "label")
+    )

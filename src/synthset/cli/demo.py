@@ -192,13 +192,32 @@ def demo(
         str, typer.Option(help="Bundled dataset to run on (see `synthset datasets`).")
     ] = "adult",
     epochs: Annotated[
-        int, typer.Option(help="Training epochs; more is better and slower.", min=1)
-    ] = 10,
+        int | None,
+        typer.Option(
+            help="Training epochs; more is better and slower (default: 10 for tables, "
+            "300 for --faces).",
+            min=1,
+        ),
+    ] = None,
+    faces: Annotated[
+        bool,
+        typer.Option(
+            "--faces",
+            help="Run the image workflow instead: a class-conditional GAN on the LFW face "
+            "subset, generated faces, augmentation, and an image report.",
+        ),
+    ] = False,
     overwrite: Overwrite = False,
     quiet: Quiet = False,
 ) -> None:
     """Run the whole workflow on a bundled dataset: fit, sample, augment, evaluate (report.html)."""
     check_not_exists(out, overwrite)
+    if faces:
+        from synthset.cli.demo_faces import run_faces
+
+        run_faces(out, epochs, overwrite, quiet)
+        return
+    epochs = epochs or 10
     run = DemoRun(out=out, dataset=dataset, epochs=epochs, overwrite=overwrite, quiet=quiet)
     start = time.perf_counter()
     for step in STEPS:

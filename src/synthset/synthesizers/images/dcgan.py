@@ -221,14 +221,15 @@ class WGANGP(_ConvGAN):
 class CGAN(_ConvGAN):
     """Class-conditional GAN with a projection discriminator and the hinge loss.
 
-    Takes the same arguments as :class:`DCGAN`; needs labelled images. ``sample(n)`` follows the
-    training class frequencies; ``sample(n, conditions={"label": c})`` draws class ``c``.
+    Takes the same arguments as :class:`DCGAN`, plus ``spectral_norm`` (True: the spectral-norm
+    projection discriminator; False: batch norm, as DCGAN's); needs labelled images.
+    ``sample(n)`` follows the training class frequencies; ``sample(n, conditions={"label": c})``
+    draws class ``c``.
     """
 
-    _constraints = GAN_CONSTRAINTS
+    _constraints = {**GAN_CONSTRAINTS, "spectral_norm": Boolean()}
     conditional = True
     loss = "hinge"
-    d_norm = "spectral"
 
     def __init__(
         self,
@@ -241,6 +242,7 @@ class CGAN(_ConvGAN):
         lr_g: float = 2e-4,
         lr_d: float = 2e-4,
         betas: tuple[float, float] = (0.5, 0.999),
+        spectral_norm: bool = True,
         ema: float | None = 0.999,
         diffaugment: str | None = "auto",
         amp: str = "auto",
@@ -260,6 +262,7 @@ class CGAN(_ConvGAN):
         self.lr_g = lr_g
         self.lr_d = lr_d
         self.betas = betas
+        self.spectral_norm = spectral_norm
         self.ema = ema
         self.diffaugment = diffaugment
         self.amp = amp
@@ -270,3 +273,7 @@ class CGAN(_ConvGAN):
         self.random_state = random_state
         self.verbose = verbose
         self.callbacks = callbacks
+
+    @property
+    def d_norm(self) -> str:  # type: ignore[override]
+        return "spectral" if self.spectral_norm else "batch"

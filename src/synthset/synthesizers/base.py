@@ -131,6 +131,11 @@ class Synthesizer(ABC):
             if p.name != "self" and p.kind not in (p.VAR_KEYWORD, p.VAR_POSITIONAL)
         ]
 
+    def _store_params(self, given: dict[str, Any]) -> None:
+        """Store every ``__init__`` argument unchanged: ``self._store_params(locals())``."""
+        for k in self._param_names():
+            setattr(self, k, given[k])
+
     def get_params(self) -> dict[str, Any]:
         """The hyperparameters as passed to ``__init__``."""
         return {k: getattr(self, k) for k in self._param_names()}

@@ -127,24 +127,7 @@ class DCGAN(_ConvGAN):
         verbose: bool = False,
         callbacks: list[Callback] | None = None,
     ):
-        self.epochs = epochs
-        self.batch_size = batch_size
-        self.z_dim = z_dim
-        self.g_width = g_width
-        self.d_width = d_width
-        self.lr_g = lr_g
-        self.lr_d = lr_d
-        self.betas = betas
-        self.ema = ema
-        self.diffaugment = diffaugment
-        self.amp = amp
-        self.compile = compile
-        self.max_seconds = max_seconds
-        self.sample_batch_size = sample_batch_size
-        self.device = device
-        self.random_state = random_state
-        self.verbose = verbose
-        self.callbacks = callbacks
+        self._store_params(locals())
 
 
 @register("wgan_gp")
@@ -190,27 +173,7 @@ class WGANGP(_ConvGAN):
         verbose: bool = False,
         callbacks: list[Callback] | None = None,
     ):
-        self.epochs = epochs
-        self.batch_size = batch_size
-        self.z_dim = z_dim
-        self.g_width = g_width
-        self.d_width = d_width
-        self.lr_g = lr_g
-        self.lr_d = lr_d
-        self.betas = betas
-        self.n_critic = n_critic
-        self.gp_weight = gp_weight
-        self.spectral_norm = spectral_norm
-        self.ema = ema
-        self.diffaugment = diffaugment
-        self.amp = amp
-        self.compile = compile
-        self.max_seconds = max_seconds
-        self.sample_batch_size = sample_batch_size
-        self.device = device
-        self.random_state = random_state
-        self.verbose = verbose
-        self.callbacks = callbacks
+        self._store_params(locals())
 
     @property
     def d_norm(self) -> str:  # type: ignore[override]
@@ -254,25 +217,7 @@ class CGAN(_ConvGAN):
         verbose: bool = False,
         callbacks: list[Callback] | None = None,
     ):
-        self.epochs = epochs
-        self.batch_size = batch_size
-        self.z_dim = z_dim
-        self.g_width = g_width
-        self.d_width = d_width
-        self.lr_g = lr_g
-        self.lr_d = lr_d
-        self.betas = betas
-        self.spectral_norm = spectral_norm
-        self.ema = ema
-        self.diffaugment = diffaugment
-        self.amp = amp
-        self.compile = compile
-        self.max_seconds = max_seconds
-        self.sample_batch_size = sample_batch_size
-        self.device = device
-        self.random_state = random_state
-        self.verbose = verbose
-        self.callbacks = callbacks
+        self._store_params(locals())
 
     @property
     def d_norm(self) -> str:  # type: ignore[override]

@@ -86,31 +86,7 @@ class StyleGAN(GANImageSynthesizer):
         verbose: bool = False,
         callbacks: list[Callback] | None = None,
     ):
-        self.epochs = epochs
-        self.batch_size = batch_size
-        self.z_dim = z_dim
-        self.w_dim = w_dim
-        self.base_channels = base_channels
-        self.max_channels = max_channels
-        self.mapping_layers = mapping_layers
-        self.lr_g = lr_g
-        self.lr_d = lr_d
-        self.betas = betas
-        self.r1_weight = r1_weight
-        self.r1_every = r1_every
-        self.style_mixing = style_mixing
-        self.truncation = truncation
-        self.use_labels = use_labels
-        self.ema = ema
-        self.diffaugment = diffaugment
-        self.amp = amp
-        self.compile = compile
-        self.max_seconds = max_seconds
-        self.sample_batch_size = sample_batch_size
-        self.device = device
-        self.random_state = random_state
-        self.verbose = verbose
-        self.callbacks = callbacks
+        self._store_params(locals())
 
     # the conditional flag follows the parameter (the other image models fix it per class)
     @property

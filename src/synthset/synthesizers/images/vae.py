@@ -69,21 +69,7 @@ class _ConvVAESynth(ImageSynthesizer):
         verbose: bool = False,
         callbacks: list[Callback] | None = None,
     ):
-        self.epochs = epochs
-        self.batch_size = batch_size
-        self.latent_dim = latent_dim
-        self.width = width
-        self.beta = beta
-        self.lr = lr
-        self.reconstruction = reconstruction
-        self.amp = amp
-        self.compile = compile
-        self.max_seconds = max_seconds
-        self.sample_batch_size = sample_batch_size
-        self.device = device
-        self.random_state = random_state
-        self.verbose = verbose
-        self.callbacks = callbacks
+        self._store_params(locals())
 
     def _train(self, X: Tensor, y: Tensor | None) -> None:
         dev = self.device_

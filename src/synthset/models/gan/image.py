@@ -139,7 +139,11 @@ class ConvDiscriminator(nn.Module):
         self.embed = None
         if cfg.n_classes > 0:
             emb = nn.Embedding(cfg.n_classes, ch)
-            self.embed = nn.utils.parametrizations.spectral_norm(emb) if sn else emb
+            if sn:
+                emb = nn.utils.parametrizations.spectral_norm(emb)
+            else:  # keep the projection term on the scale of the head's logit at the start
+                nn.init.normal_(emb.weight, 0.0, 0.02)
+            self.embed = emb
         self.apply(dcgan_init)
 
     def forward(self, x: Tensor, labels: Tensor | None = None) -> Tensor:

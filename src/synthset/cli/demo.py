@@ -195,7 +195,7 @@ def demo(
         int | None,
         typer.Option(
             help="Training epochs; more is better and slower (default: 10 for tables, "
-            "300 for --faces).",
+            "200 for --faces).",
             min=1,
         ),
     ] = None,

@@ -21,7 +21,7 @@ from synthset.data.images import Images
 
 DATASET = "lfw_faces"
 SYNTHESIZER = "cgan"
-DEFAULT_EPOCHS = 300
+DEFAULT_EPOCHS = 200
 
 
 @dataclass

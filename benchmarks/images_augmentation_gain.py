@@ -50,6 +50,10 @@ from typing import Any  # noqa: E402
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
 import torch.nn.functional as F  # noqa: E402
+from _images_common import error_record as _error  # noqa: E402
+from _images_common import load_avg as _load_avg  # noqa: E402
+from _images_common import save_png as _save_png  # noqa: E402
+from _images_common import write_atomic as _write_atomic  # noqa: E402
 from torch import nn  # noqa: E402
 
 GENERATORS = ("cgan", "cvae")
@@ -140,32 +144,6 @@ def filter_by_classifier(model: FixedCNN, pixels: np.ndarray, label: int, k: int
 
 
 # --- helpers ---------------------------------------------------------------------------------
-def _error(exc: BaseException) -> dict[str, str]:
-    tb = traceback.format_exception(type(exc), exc, exc.__traceback__)
-    return {"type": type(exc).__name__, "message": str(exc)[:2000], "traceback": "".join(tb)}
-
-
-def _write_atomic(path: Path, text: str) -> None:
-    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    tmp.write_text(text, encoding="utf-8")
-    tmp.replace(path)
-
-
-def _save_png(grid: np.ndarray, path: Path, scale: int = 2) -> None:
-    from PIL import Image
-
-    img = grid[..., 0] if grid.shape[-1] == 1 else grid
-    img = np.repeat(np.repeat(img, scale, axis=0), scale, axis=1)
-    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}.png")
-    Image.fromarray(img).save(tmp)
-    tmp.replace(path)
-
-
-def _load_avg() -> list[float]:
-    try:
-        return [round(v, 2) for v in os.getloadavg()]
-    except OSError:
-        return []
 
 
 def _mean_std(values: list[float]) -> tuple[float, float]:

@@ -77,6 +77,10 @@ import numpy as np  # noqa: E402
 import torch  # noqa: E402
 import torch.nn as nn  # noqa: E402
 import torch.nn.functional as F  # noqa: E402
+from _images_common import error_record as _error  # noqa: E402
+from _images_common import load_avg as _load_avg  # noqa: E402
+from _images_common import save_png as _save_png  # noqa: E402
+from _images_common import write_atomic as _write_atomic  # noqa: E402
 
 DEFAULT_MODELS = "dcgan,reference,wgan_gp,cgan,stylegan,vae,beta_vae,cvae"
 REFERENCE = "reference"
@@ -86,38 +90,12 @@ NETS = ("conv", "mlp")
 
 
 # --- helpers ---------------------------------------------------------------------------------
-def _error(exc: BaseException) -> dict[str, str]:
-    tb = traceback.format_exception(type(exc), exc, exc.__traceback__)
-    return {"type": type(exc).__name__, "message": str(exc)[:2000], "traceback": "".join(tb)}
-
-
-def _write_atomic(path: Path, text: str) -> None:
-    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    tmp.write_text(text, encoding="utf-8")
-    tmp.replace(path)
-
-
-def _save_png(grid: np.ndarray, path: Path, scale: int = 2) -> None:
-    from PIL import Image
-
-    img = grid[..., 0] if grid.shape[-1] == 1 else grid
-    img = np.repeat(np.repeat(img, scale, axis=0), scale, axis=1)
-    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}.png")
-    Image.fromarray(img).save(tmp)
-    tmp.replace(path)
 
 
 def _to_uint8(x: torch.Tensor) -> np.ndarray:
     """N×C×H×W floats in [-1, 1] → uint8 N×H×W×C (as ``Images.from_tensor`` converts)."""
     u8 = ((x.detach().float().clamp(-1.0, 1.0) + 1.0) * 127.5).round().to(torch.uint8)
     return u8.permute(0, 2, 3, 1).contiguous().numpy()
-
-
-def _load_avg() -> list[float]:
-    try:
-        return [round(v, 2) for v in os.getloadavg()]
-    except OSError:
-        return []
 
 
 # --- the plain-PyTorch DCGAN (the tutorial's loop, as a user writes it) ----------------------

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import platform
 import traceback
 from pathlib import Path
 
@@ -35,3 +36,14 @@ def load_avg() -> list[float]:
         return [round(v, 2) for v in os.getloadavg()]
     except OSError:
         return []
+
+
+def cpu_name() -> str:
+    """The CPU model from /proc/cpuinfo (or what ``platform`` knows)."""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()

@@ -39,7 +39,6 @@ import argparse  # noqa: E402
 import datetime as dt  # noqa: E402
 import json  # noqa: E402
 import math  # noqa: E402
-import platform  # noqa: E402
 import shlex  # noqa: E402
 import sys  # noqa: E402
 import time  # noqa: E402
@@ -50,6 +49,7 @@ from typing import Any  # noqa: E402
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
 import torch.nn.functional as F  # noqa: E402
+from _images_common import cpu_name  # noqa: E402
 from _images_common import error_record as _error  # noqa: E402
 from _images_common import load_avg as _load_avg  # noqa: E402
 from _images_common import save_png as _save_png  # noqa: E402
@@ -303,14 +303,7 @@ def main(argv: list[str]) -> None:
     json_path, md_path = out / f"{args.name}.json", out / f"{args.name}.md"
     if (json_path.exists() or md_path.exists()) and not args.overwrite:
         sys.exit(f"{json_path} already exists; pass --overwrite to replace it")
-    cpu = platform.processor() or platform.machine()
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
+    cpu = cpu_name()
     report: dict[str, Any] = {
         "command": "OMP_NUM_THREADS=1 PYTHONPATH=src .venv/bin/python "
         + shlex.join(["benchmarks/images_augmentation_gain.py", *argv]),

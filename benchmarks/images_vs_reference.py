@@ -77,6 +77,7 @@ import numpy as np  # noqa: E402
 import torch  # noqa: E402
 import torch.nn as nn  # noqa: E402
 import torch.nn.functional as F  # noqa: E402
+from _images_common import cpu_name  # noqa: E402
 from _images_common import error_record as _error  # noqa: E402
 from _images_common import load_avg as _load_avg  # noqa: E402
 from _images_common import save_png as _save_png  # noqa: E402
@@ -733,14 +734,7 @@ def main(argv: list[str]) -> None:
     for pkg in ("torch", "numpy"):
         versions[pkg] = metadata.version(pkg)
     versions["synthset"] = synthset.__version__
-    cpu = platform.processor() or platform.machine()
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
+    cpu = cpu_name()
     report: dict[str, Any] = {
         "command": "OMP_NUM_THREADS=1 PYTHONPATH=src .venv/bin/python "
         + shlex.join(["benchmarks/images_vs_reference.py", *argv]),

@@ -55,6 +55,14 @@ def _json_default(o: Any) -> Any:
         return o.item()
     if isinstance(o, tuple):
         return list(o)
+    from synthset.data.spec import TableSpec
+
+    if isinstance(o, TableSpec):  # e.g. dp={"public_metadata": spec}: kept as a column dict
+        from synthset.privacy.dp import public_metadata_dict
+
+        return public_metadata_dict(o)
+    if hasattr(o, "to_dict"):  # e.g. a DPConfig
+        return o.to_dict()
     raise TypeError(f"not JSON serialisable: {type(o).__name__}")
 
 
@@ -89,6 +97,8 @@ def save_synthesizer(synth: Synthesizer, path: str | Path, *, overwrite: bool = 
             },
             "checksums": {f: _sha256(tmp / f) for f in FILES},
         }
+        if getattr(synth, "privacy_", None):  # the (ε, δ) spent, where an auditor looks first
+            config["privacy"] = synth.privacy_
         (tmp / "config.json").write_text(json.dumps(config, indent=2, default=_json_default))
     return path
 

@@ -20,6 +20,7 @@ from torch import Tensor, nn
 from synthset.data.table import Table
 from synthset.data.transforms.table_encoder import TableEncoder
 from synthset.errors import SynthsetWarning
+from synthset.privacy.dp import parse_dp
 from synthset.synthesizers.base import (
     SEED,
     Anything,
@@ -50,6 +51,7 @@ NEURAL_CONSTRAINTS = {
     "condition_rounds": Interval(int, 0),
     "early_stopping_patience": Interval(int, 1, none_ok=True),
     "callbacks": Anything(),
+    "dp": Anything(),  # parsed and validated by synthset.privacy.parse_dp at fit time
 }
 
 
@@ -100,15 +102,59 @@ class NeuralTableSynthesizer(Synthesizer):
                 stacklevel=3,
             )
         threads = default_cpu_threads() if self.device_.type == "cpu" else None
+        self._dp = parse_dp(self.dp)
+        self.privacy_ = None
         with cpu_threads(threads):
             enc_seed = derive_seed(self.random_state, 0)
-            self.encoder_ = TableEncoder(
-                continuous=self.continuous_encoding,
-                max_modes=self.max_modes,
-            ).fit(data.data, data.spec, seed=enc_seed)
-            X = torch.from_numpy(self.encoder_.transform(data.data, seed=enc_seed))
+            if self._dp is None:
+                self.encoder_ = TableEncoder(
+                    continuous=self.continuous_encoding,
+                    max_modes=self.max_modes,
+                ).fit(data.data, data.spec, seed=enc_seed)
+                rows = data.data
+            else:
+                rows = self._fit_private_encoder(data, enc_seed)
+            X = torch.from_numpy(self.encoder_.transform(rows, seed=enc_seed))
             X = X.to(self.device_)
             self._train(X)
+
+    def _fit_private_encoder(self, data: Table, enc_seed: int | None) -> pd.DataFrame:
+        """DP: release the marginals privately (or read them from public metadata), fit the
+        encoder on a surrogate table drawn from them, and return the real rows mapped into the
+        private domain. ``spec_`` becomes the private spec (private bounds and categories)."""
+        from synthset.privacy.preprocess import (
+            SURROGATE_ROWS,
+            private_preprocess,
+            privatise_rows,
+            surrogate_frame,
+        )
+        from synthset.privacy.run import PrivateFit
+
+        self._private = PrivateFit(self._dp, len(data.data))
+        prep = private_preprocess(
+            data.data,
+            data.spec,
+            self._dp,
+            self._private.ledger,
+            self._private.delta,
+            seed=derive_seed(self.random_state, 5),
+        )
+        self._private.preprocessing = {
+            "noise_multiplier": prep.noise_multiplier,
+            "columns": prep.sources(),
+        }
+        self._prep = prep
+        self.spec_ = prep.spec
+        surrogate = surrogate_frame(prep, SURROGATE_ROWS, seed=derive_seed(self.random_state, 6))
+        self.encoder_ = TableEncoder(
+            continuous=self.continuous_encoding, max_modes=self.max_modes
+        ).fit(surrogate, prep.spec, seed=enc_seed)
+        return privatise_rows(data.data, prep)
+
+    def _finish_private(self, steps: int, dp_steps_per_step: int, networks: list[str]) -> None:
+        """Record the spent budget in ``privacy_`` and the per-epoch ε in the history."""
+        self._private.annotate_history(self.history_, dp_steps_per_step)
+        self.privacy_ = self._private.record(steps, private_networks=networks)
 
     def _callbacks(self) -> list[Callback]:
         cbs: list[Callback] = list(self.callbacks or [])
@@ -222,13 +268,17 @@ class NeuralTableSynthesizer(Synthesizer):
         for prefix, mod in self._modules_for_state().items():
             for k, v in mod.state_dict().items():
                 tensors[f"{prefix}.{k}"] = v
-        return {"encoder": enc_state, "model": self._model_config()}, tensors
+        state = {"encoder": enc_state, "model": self._model_config()}
+        if getattr(self, "privacy_", None):
+            state["privacy"] = self.privacy_
+        return state, tensors
 
     def _set_state(self, state: dict[str, Any], tensors: dict[str, Tensor]) -> None:
         enc = {k[len("encoder.") :]: v for k, v in tensors.items() if k.startswith("encoder.")}
         self.encoder_ = TableEncoder.from_state(state["encoder"], enc, self.spec_)
         self.device_ = resolve_device(self.device)
         self._lowp_nets = {}
+        self.privacy_ = state.get("privacy")
         self._restore_model(state["model"])
         for prefix, mod in self._modules_for_state().items():
             sd = {k[len(prefix) + 1 :]: v for k, v in tensors.items() if k.startswith(prefix + ".")}

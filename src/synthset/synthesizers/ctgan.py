@@ -63,6 +63,17 @@ class CTGAN(NeuralTableSynthesizer):
         early_stopping_patience: stop when the generator loss has not improved for this many
             epochs (None: train every epoch).
         callbacks: extra training callbacks.
+        dp: train with differential privacy: ``{"epsilon": 1.0, "delta": 1e-5}`` plus optional
+            keys of :class:`~synthset.privacy.DPConfig` (``max_grad_norm``, ``accountant``,
+            ``preprocessing_share``, ``public_metadata``). Only the discriminator reads real
+            rows, so it alone is trained with DP-SGD (Poisson batches, per-row clipping,
+            Gaussian noise); the generator learns through it (post-processing). Under DP the
+            critic judges single rows (``pac`` = 1: packing would let one row move several
+            packs) with the non-saturating GAN loss (the gradient penalty's double backward
+            has no per-sample form), real rows are sampled uniformly (CTGAN's
+            training-by-sampling would pick rows by category) and each real row is conditioned
+            on its own category of a random discrete column. ``privacy_`` records the spent
+            (ε, δ).
     """
 
     _constraints = {
@@ -107,7 +118,9 @@ class CTGAN(NeuralTableSynthesizer):
         condition_rounds: int = 3,
         early_stopping_patience: int | None = None,
         callbacks: list | None = None,
+        dp: dict | None = None,
     ):
+        self.dp = dp
         self.epochs = epochs
         self.batch_size = batch_size
         self.embedding_dim = embedding_dim
@@ -132,7 +145,7 @@ class CTGAN(NeuralTableSynthesizer):
         self.callbacks = callbacks
 
     def _check_batch(self) -> None:
-        if self.batch_size % self.pac:
+        if self.dp is None and self.batch_size % self.pac:
             raise ConfigError(
                 f"`batch_size` must be a multiple of `pac` ({self.pac}), got {self.batch_size}"
             )
@@ -145,7 +158,7 @@ class CTGAN(NeuralTableSynthesizer):
             embedding_dim=self.embedding_dim,
             generator_dim=tuple(self.generator_dim),
             discriminator_dim=tuple(self.discriminator_dim),
-            pac=self.pac,
+            pac=1 if self.dp is not None else self.pac,
         )
         self.generator_ = Generator(self.config_).to(self.device_)
         self.discriminator_ = Discriminator(self.config_).to(self.device_)
@@ -157,6 +170,8 @@ class CTGAN(NeuralTableSynthesizer):
         ).to(self.device_)
 
     def _train(self, X: Tensor) -> None:
+        if self._dp is not None:
+            return self._train_private(X)
         dev = self.device_
         disc = self.encoder_.discrete_spans
         sizes = [s.size for s in disc]
@@ -262,6 +277,133 @@ class CTGAN(NeuralTableSynthesizer):
         self.history_ = trainer.fit(step)
         for p in d_params:
             p.requires_grad_(True)
+
+    # ---------------------------------------------------------------- DP training
+    def _train_private(self, X: Tensor) -> None:
+        """DP-CTGAN: the discriminator is trained with DP-SGD; see the ``dp`` argument."""
+        from synthset.privacy.dpsgd import PrivateNet, make_compatible
+
+        dev = self.device_
+        disc = self.encoder_.discrete_spans
+        sizes = [s.size for s in disc]
+        # the conditional sampler's frequencies come from the private marginals, never the rows
+        width = max(sizes, default=1)
+        counts = torch.zeros(len(sizes), width, dtype=torch.long)
+        for j, span in enumerate(disc):
+            p = self._prep.category_counts(span.column)
+            counts[j, : len(p)] = torch.from_numpy((p * len(X)).round()).long().clamp_min(0)
+        self.cond_sampler_ = ConditionalSampler(counts, sizes, dev)
+        sampler = self.cond_sampler_
+        codes = (
+            torch.stack([X[:, s.start : s.stop].argmax(1) for s in disc], 1)
+            if disc
+            else torch.zeros(len(X), 0, dtype=torch.long, device=dev)
+        )
+        gen = make_torch_generator(derive_seed(self.random_state, 1), dev)
+        noise_gen = make_torch_generator(derive_seed(self.random_state, 3), dev)
+        init_seed = derive_seed(self.random_state, 2)
+        B, N = self.batch_size, len(X)
+        n_steps = steps_per_epoch(N, B)
+        sigma = self._private.plan_training(
+            batch_size=B,
+            steps=self.epochs * n_steps * self.discriminator_steps,
+            what="training: discriminator (DP-SGD, Poisson sampling)",
+        )
+        devices = [dev] if dev.type == "cuda" else []
+        with torch.random.fork_rng(devices=devices):
+            torch.manual_seed(init_seed if init_seed is not None else torch.seed())
+            self._build(sampler.cond_dim)
+            del self.discriminator_
+            layers: list[nn.Module] = []
+            dim = self.config_.data_dim + sampler.cond_dim
+            for h in self.discriminator_dim:
+                layers += [nn.Linear(dim, h), nn.LeakyReLU(0.2), nn.Dropout(0.5)]
+                dim = h
+            D = make_compatible(nn.Sequential(*layers, nn.Linear(dim, 1)).to(dev))
+            opt_d = torch.optim.Adam(
+                D.parameters(),
+                lr=self.discriminator_lr,
+                betas=(0.5, 0.9),
+                weight_decay=self.discriminator_decay,
+            )
+            net = PrivateNet(
+                D,
+                opt_d,
+                noise_multiplier=sigma,
+                max_grad_norm=self._dp.max_grad_norm,
+                expected_batch_size=B,
+                generator=noise_gen,
+                secure_mode=self._dp.secure_mode,
+            )
+            self._train_private_loop(X, codes, net, gen)
+        self._finish_private(net.steps, self.discriminator_steps, ["discriminator"])
+
+    def _train_private_loop(self, X: Tensor, codes: Tensor, net, gen: torch.Generator) -> None:
+        from synthset.privacy.dpsgd import poisson_batch
+
+        G, sampler, dev = self.generator_, self.cond_sampler_, self.device_
+        opt_g = torch.optim.Adam(
+            G.parameters(),
+            lr=self.generator_lr,
+            betas=(0.5, 0.9),
+            weight_decay=self.generator_decay,
+        )
+        B, N = self.batch_size, len(X)
+        q = B / N
+        has_cond = sampler.n_cols > 0
+        softplus = nn.functional.softplus
+
+        def with_cond(rows: Tensor, col: Tensor, cat: Tensor) -> Tensor:
+            if not has_cond:
+                return rows
+            return torch.cat([rows, sampler.one_hot(col, cat)], 1)
+
+        def fake_batch(n: int, grad: bool) -> tuple[Tensor, Tensor, Tensor, Tensor]:
+            col, cat = sampler.draw_original(n, gen)
+            z = torch.randn(n, self.embedding_dim, generator=gen, device=dev)
+            with torch.set_grad_enabled(grad):
+                raw = G(z, sampler.index(col, cat))
+                fake = self.layout_.activate(raw, gen)
+            return with_cond(fake, col, cat), raw, col, cat
+
+        def step() -> dict[str, Tensor]:
+            G.train()
+            net.module.train()
+            loss_d = torch.zeros((), device=dev)
+            for _ in range(self.discriminator_steps):
+                rows = poisson_batch(N, q, gen, dev)
+                m = len(rows)
+                if m == 0:  # an empty Poisson batch: a noise-only update, still charged
+                    net.step(None)
+                    continue
+                real = X[rows]
+                if has_cond:  # each real row speaks for its own category of a random column
+                    col = torch.randint(sampler.n_cols, (m,), generator=gen, device=dev)
+                    real = with_cond(real, col, codes[rows, col])
+                # a fixed number of fake rows (B, public): their count must not depend on the
+                # private batch, or one row would move the sum by more than the clip bound
+                fake, _, _, _ = fake_batch(B, grad=False)
+                logits = net.module(torch.cat([real, fake], 0)).squeeze(1)
+                loss = softplus(-logits[:m]).sum() + softplus(logits[m:]).sum()
+                net.step(loss)
+                loss_d = loss.detach() / (m + B)
+            net.freeze(True)  # the generator step records no per-sample gradients in D
+            fake, raw, col, cat = fake_batch(B, grad=True)
+            loss_adv = softplus(-net.module(fake).squeeze(1)).mean()
+            loss_cond = self._cond_loss(raw, col, cat) if has_cond else raw.new_zeros(())
+            loss_g = loss_adv + loss_cond
+            opt_g.zero_grad(set_to_none=True)
+            loss_g.backward()
+            opt_g.step()
+            net.freeze(False)
+            return {"loss_g": loss_g.detach(), "loss_d": loss_d, "cond": loss_cond.detach()}
+
+        trainer = Trainer(
+            epochs=self.epochs,
+            steps_per_epoch=steps_per_epoch(N, B),
+            callbacks=self._callbacks(),
+        )
+        self.history_ = trainer.fit(step)
 
     def _cond_loss(self, raw: Tensor, col: Tensor, cat: Tensor) -> Tensor:
         """Cross-entropy of the generated discrete block that each row was conditioned on."""

@@ -55,6 +55,11 @@ class TVAE(NeuralTableSynthesizer):
             condition before the rest are set to it.
         early_stopping_patience: stop when the loss has not improved for this many epochs.
         callbacks: extra training callbacks.
+        dp: train with differential privacy: ``{"epsilon": 1.0, "delta": 1e-5}`` plus optional
+            keys of :class:`~synthset.privacy.DPConfig`. Encoder, decoder and the learned
+            output noise all read real rows, so the whole VAE is trained with DP-SGD (Poisson
+            batches, per-row clipping of the ELBO's gradient, Gaussian noise); the encoder is
+            discarded after the fit. ``privacy_`` records the spent (ε, δ).
     """
 
     _constraints = {
@@ -91,7 +96,9 @@ class TVAE(NeuralTableSynthesizer):
         condition_rounds: int = 8,
         early_stopping_patience: int | None = None,
         callbacks: list | None = None,
+        dp: dict | None = None,
     ):
+        self.dp = dp
         self.epochs = epochs
         self.batch_size = batch_size
         self.embedding_dim = embedding_dim
@@ -124,6 +131,8 @@ class TVAE(NeuralTableSynthesizer):
         self.layout_ = SpanLayout(spans, self.encoder_.output_dim_).to(self.device_)
 
     def _train(self, X: Tensor) -> None:
+        if self._dp is not None:
+            return self._train_private(X)
         dev = self.device_
         gen = make_torch_generator(derive_seed(self.random_state, 1), dev)
         init_seed = derive_seed(self.random_state, 2)
@@ -191,6 +200,60 @@ class TVAE(NeuralTableSynthesizer):
     def _check_batch(self) -> None:
         return None
 
+    # ---------------------------------------------------------------- DP training
+    def _train_private(self, X: Tensor) -> None:
+        """DP-TVAE: the whole ELBO is trained with DP-SGD; see the ``dp`` argument."""
+        from synthset.privacy.dpsgd import PrivateNet, make_compatible, poisson_batch
+
+        dev = self.device_
+        gen = make_torch_generator(derive_seed(self.random_state, 1), dev)
+        noise_gen = make_torch_generator(derive_seed(self.random_state, 3), dev)
+        init_seed = derive_seed(self.random_state, 2)
+        B, N = self.batch_size, len(X)
+        n_steps = steps_per_epoch(N, B)
+        sigma = self._private.plan_training(
+            batch_size=B,
+            steps=self.epochs * n_steps,
+            what="training: encoder + decoder (DP-SGD, Poisson sampling)",
+        )
+        devices = [dev] if dev.type == "cuda" else []
+        with torch.random.fork_rng(devices=devices):
+            torch.manual_seed(init_seed if init_seed is not None else torch.seed())
+            self._build()
+        elbo = make_compatible(
+            _PerRowELBO(self.encoder_net_, self.decoder_, self.layout_, self.loss_factor)
+        )
+        opt = torch.optim.Adam(elbo.parameters(), lr=self.learning_rate, weight_decay=self.l2scale)
+        net = PrivateNet(
+            elbo,
+            opt,
+            noise_multiplier=sigma,
+            max_grad_norm=self._dp.max_grad_norm,
+            expected_batch_size=B,
+            generator=noise_gen,
+            secure_mode=self._dp.secure_mode,
+        )
+        E = self.config_.embedding_dim
+
+        def step() -> dict[str, Tensor]:
+            net.module.train()
+            rows = poisson_batch(N, B / N, gen, dev)
+            if len(rows) == 0:  # an empty Poisson batch: a noise-only update, still charged
+                net.step(None)
+                return {"loss": torch.zeros((), device=dev)}
+            eps = torch.randn(len(rows), E, generator=gen, device=dev)
+            per_row = net.module(X[rows], eps)
+            net.step(per_row.sum())
+            with torch.no_grad():
+                elbo.sigma.weight.clamp_(0.01, 1.0)
+            return {"loss": per_row.detach().mean()}
+
+        trainer = Trainer(epochs=self.epochs, steps_per_epoch=n_steps, callbacks=self._callbacks())
+        self.history_ = trainer.fit(step)
+        with torch.no_grad():
+            self.decoder_.sigma.copy_(elbo.sigma.weight[:, 0])
+        self._finish_private(net.steps, 1, ["encoder", "decoder"])
+
     # ---------------------------------------------------------------- sampling
     def _generate(self, m: int, gen: torch.Generator, codes: dict[str, int]) -> Tensor:
         dev = self.device_
@@ -227,3 +290,34 @@ class TVAE(NeuralTableSynthesizer):
         self.decoder_ = Decoder(self.config_).to(self.device_)
         spans = [(s.start, s.size, s.activation) for s in self.encoder_.spans_]
         self.layout_ = SpanLayout(spans, self.encoder_.output_dim_).to(self.device_)
+
+
+class _PerRowELBO(nn.Module):
+    """TVAE's negative ELBO of every row, as one module Opacus can take per-sample gradients of.
+
+    The learned output noise σ is a bias-free ``Linear(1, D)`` applied to a column of ones, so
+    that its per-row gradient is computed like every other layer's; its weight starts as the
+    decoder's ``sigma`` and is copied back after training.
+    """
+
+    def __init__(self, encoder: nn.Module, decoder: nn.Module, layout: SpanLayout, factor: float):
+        super().__init__()
+        self.encoder = encoder
+        self.body = decoder.body
+        self.sigma = nn.Linear(1, decoder.sigma.shape[0], bias=False)
+        with torch.no_grad():
+            self.sigma.weight.copy_(decoder.sigma.detach()[:, None])
+        self.layout = layout
+        self.factor = factor
+
+    def forward(self, real: Tensor, eps: Tensor) -> Tensor:  # (B, D), (B, E) -> (B,)
+        mu, logvar = self.encoder(real)
+        z = mu + eps * torch.exp(0.5 * logvar)
+        rec = self.body(z)
+        tanh_idx = self.layout.tanh_idx
+        sigma = self.sigma(real.new_ones(len(real), 1))[:, tanh_idx]
+        diff = real[:, tanh_idx] - torch.tanh(rec[:, tanh_idx])
+        nll_num = ((diff**2) / (2 * sigma**2)).sum(1) + torch.log(sigma).sum(1)
+        nll_cat = self.layout.softmax_nll(rec, real)
+        kl = -0.5 * (1 + logvar - mu**2 - logvar.exp()).sum(1)
+        return (nll_num + nll_cat) * self.factor + kl

@@ -1,0 +1,136 @@
+"""DP-SGD on device-resident data, with Opacus' per-sample gradients, clipping and noise.
+
+Opacus' ``PrivacyEngine.make_private`` wraps a DataLoader; synthset keeps the encoded table on
+the device instead, so it uses Opacus' parts directly:
+
+* :func:`poisson_batch` draws each row independently with probability ``q`` (Poisson sampling,
+  what the subsampled-Gaussian analysis assumes), as one vectorised ``rand < q`` on the device;
+* ``GradSampleModule`` computes per-sample gradients; ``DPOptimizer`` clips each to
+  ``max_grad_norm``, adds ``N(0, σ²C²)`` noise and divides by the *expected* batch size;
+* :class:`PrivateNet` ties them together, makes the network Opacus-compatible
+  (``ModuleValidator.fix``: BatchNorm → GroupNorm) and counts the steps it charges.
+
+The one place the budget is charged is :meth:`PrivateNet.step`: once per noisy update of the
+private network, whatever else ran in between. In a GAN the generator step backpropagates
+*through* the private discriminator; its parameters are frozen there (no per-sample gradients
+are recorded, nothing is charged or leaked into the next discriminator step).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import torch
+from torch import Tensor, nn
+
+from synthset.privacy.dp import require_opacus
+
+
+def poisson_batch(n: int, q: float, generator: torch.Generator, device: torch.device) -> Tensor:
+    """Indices of a Poisson subsample: every one of ``n`` rows kept with probability ``q``."""
+    keep = torch.rand(n, generator=generator, device=device) < q
+    return keep.nonzero().squeeze(1)
+
+
+def make_compatible(module: nn.Module) -> nn.Module:
+    """``module`` with the layers Opacus cannot privatise replaced (BatchNorm → GroupNorm, as
+    ``ModuleValidator.fix`` does); raises a ConfigError naming what cannot be fixed."""
+    require_opacus()
+    from opacus.validators import ModuleValidator
+
+    from synthset.errors import ConfigError
+
+    if not ModuleValidator.is_valid(module):
+        module = ModuleValidator.fix(module)
+    errors = ModuleValidator.validate(module, strict=False)
+    if errors:
+        raise ConfigError(
+            f"this network cannot be trained with DP-SGD: {errors[0]}; pick another "
+            "normalisation (e.g. norm='layer')"
+        )
+    return module
+
+
+class PrivateNet:
+    """A network trained with DP-SGD: per-sample gradients, clipping, noise, step counting.
+
+    Args:
+        module: the network that reads private rows (already Opacus-compatible).
+        optimizer: its optimizer (e.g. Adam over ``module.parameters()``).
+        noise_multiplier: σ; noise std is ``σ · max_grad_norm``.
+        max_grad_norm: per-sample clipping bound C.
+        expected_batch_size: ``q · rows``: the mean batch size that gradients are divided by.
+        generator: the noise generator (seeded: reproducible); ignored in secure mode.
+        secure_mode: Opacus' cryptographically secure noise (needs ``torchcsprng``).
+
+    Use: ``loss = net.module(x)…``; the loss must be a **sum over samples** (the optimizer
+    divides by the expected batch size); then ``net.step(loss)``.
+    """
+
+    def __init__(
+        self,
+        module: nn.Module,
+        optimizer: torch.optim.Optimizer,
+        *,
+        noise_multiplier: float,
+        max_grad_norm: float,
+        expected_batch_size: float,
+        generator: torch.Generator | None,
+        secure_mode: bool = False,
+    ):
+        require_opacus()
+        from opacus import GradSampleModule
+        from opacus.optimizers import DPOptimizer
+
+        self.module = GradSampleModule(module, loss_reduction="sum")
+        self.optimizer = DPOptimizer(
+            optimizer,
+            noise_multiplier=noise_multiplier,
+            max_grad_norm=max_grad_norm,
+            expected_batch_size=max(int(round(expected_batch_size)), 1),
+            loss_reduction="mean",
+            generator=None if secure_mode else generator,
+            secure_mode=secure_mode,
+        )
+        self.params = [p for p in module.parameters() if p.requires_grad]
+        self.steps = 0
+
+    def step(self, loss: Tensor | None) -> None:
+        """Backpropagate ``loss`` (a sum over the batch's samples), clip each sample's gradient,
+        add noise, update, and count one charged step. ``loss=None`` is an empty Poisson batch:
+        the update is noise alone, as the analysis requires."""
+        self.optimizer.zero_grad(set_to_none=True)
+        if loss is None:
+            for p in self.params:
+                p.grad_sample = torch.zeros((0, *p.shape), device=p.device, dtype=p.dtype)
+        else:
+            loss.backward()
+        self.optimizer.step()
+        self.steps += 1
+
+    def freeze(self, frozen: bool) -> None:
+        """Freeze the parameters (no per-sample gradients are recorded) while another network's
+        loss backpropagates through this one."""
+        for p in self.params:
+            p.requires_grad_(not frozen)
+        if frozen:
+            self.module.disable_hooks()
+        else:
+            self.module.enable_hooks()
+
+    @property
+    def inner(self) -> nn.Module:
+        """The wrapped network (without the per-sample hooks), e.g. for saving."""
+        return self.module._module
+
+
+def per_sample_grad_norms(module: nn.Module) -> Tensor:
+    """L2 norm of each sample's gradient over ``module``'s parameters (after a backward through
+    a ``GradSampleModule``): what clipping bounds."""
+    gs = [p.grad_sample for p in module.parameters() if getattr(p, "grad_sample", None) is not None]
+    return torch.stack([g.reshape(len(g), -1).norm(dim=1) for g in gs], 1).norm(dim=1)
+
+
+def parameters_of(*modules: nn.Module) -> Iterable[nn.Parameter]:
+    for m in modules:
+        yield from m.parameters()

@@ -18,6 +18,7 @@ are recorded, nothing is charged or leaked into the next discriminator step).
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Iterable
 
 import torch
@@ -104,7 +105,11 @@ class PrivateNet:
             for p in self.params:
                 p.grad_sample = torch.zeros((0, *p.shape), device=p.device, dtype=p.dtype)
         else:
-            loss.backward()
+            with warnings.catch_warnings():
+                # PyTorch notes that Opacus' backward hooks fire although the inputs (data) need
+                # no gradient: expected here, per-sample gradients are taken w.r.t. parameters
+                warnings.filterwarnings("ignore", message="Full backward hook is firing")
+                loss.backward()
         self.optimizer.step()
         self.steps += 1
 

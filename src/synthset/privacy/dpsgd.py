@@ -35,7 +35,8 @@ def poisson_batch(n: int, q: float, generator: torch.Generator, device: torch.de
 
 def make_compatible(module: nn.Module) -> nn.Module:
     """``module`` with the layers Opacus cannot privatise replaced (BatchNorm → GroupNorm, as
-    ``ModuleValidator.fix`` does); raises a ConfigError naming what cannot be fixed."""
+    ``ModuleValidator.fix`` does) and in-place activations made out-of-place; raises a
+    ConfigError naming what cannot be fixed."""
     require_opacus()
     from opacus.validators import ModuleValidator
 
@@ -43,6 +44,9 @@ def make_compatible(module: nn.Module) -> nn.Module:
 
     if not ModuleValidator.is_valid(module):
         module = ModuleValidator.fix(module)
+    for m in module.modules():  # in-place activations break the per-sample backward hooks
+        if getattr(m, "inplace", False):
+            m.inplace = False
     errors = ModuleValidator.validate(module, strict=False)
     if errors:
         raise ConfigError(

@@ -27,9 +27,17 @@ class ConvVAEConfig:
     latent_dim: int = 32
     width: int = 32  # channels of the first encoder / last decoder stage
     n_classes: int = 0
+    norm: str = "batch"  # "batch", or "group" (per-sample: what DP-SGD needs)
 
     def to_dict(self) -> dict:
         return asdict(self)
+
+
+def _norm(kind: str, ch: int) -> nn.Module:
+    """Batch norm, or group norm (groups of up to 32 channels: Opacus' replacement for it)."""
+    if kind == "group":
+        return nn.GroupNorm(math.gcd(32, ch), ch)
+    return nn.BatchNorm2d(ch)
 
 
 class ConvVAE(nn.Module):
@@ -46,7 +54,7 @@ class ConvVAE(nn.Module):
         for _ in range(n):
             enc += [
                 nn.Conv2d(ch_in, ch, 4, 2, 1, bias=False),
-                nn.BatchNorm2d(ch),
+                _norm(cfg.norm, ch),
                 nn.LeakyReLU(0.2),
             ]
             ch_in, ch = ch, ch * 2
@@ -57,10 +65,10 @@ class ConvVAE(nn.Module):
         self.mu = nn.Linear(feat + k, cfg.latent_dim)
         self.logvar = nn.Linear(feat + k, cfg.latent_dim)
         self.fc = nn.Linear(cfg.latent_dim + k, feat)
-        dec: list[nn.Module] = [nn.Unflatten(1, (top, 4, 4)), nn.BatchNorm2d(top), nn.ReLU()]
+        dec: list[nn.Module] = [nn.Unflatten(1, (top, 4, 4)), _norm(cfg.norm, top), nn.ReLU()]
         ch = top
         for _ in range(n - 1):
-            dec += [nn.ConvTranspose2d(ch, ch // 2, 4, 2, 1, bias=False), nn.BatchNorm2d(ch // 2)]
+            dec += [nn.ConvTranspose2d(ch, ch // 2, 4, 2, 1, bias=False), _norm(cfg.norm, ch // 2)]
             dec.append(nn.ReLU())
             ch //= 2
         dec.append(nn.ConvTranspose2d(ch, cfg.channels, 4, 2, 1))
@@ -93,11 +101,13 @@ def vae_loss(
     *,
     beta: float,
     reconstruction: str,
+    per_image: bool = False,
 ) -> tuple[Tensor, Tensor, Tensor]:
     """(loss, reconstruction, KL) per image, for ``x`` in [-1, 1] and noise ``eps``.
 
     The reconstruction term is summed over pixels (a log-likelihood, up to a constant), the KL
-    divergence to N(0, I) over latent dimensions; both are averaged over the batch.
+    divergence to N(0, I) over latent dimensions; both are averaged over the batch, or returned
+    per image (``per_image=True``, shape (B,): what DP-SGD clips).
     """
     mu, logvar = model.encode(x, y)
     z = mu + eps * torch.exp(0.5 * logvar)
@@ -107,6 +117,9 @@ def vae_loss(
         rec = F.binary_cross_entropy_with_logits(logits, target, reduction="none")
     else:
         rec = 0.5 * (torch.sigmoid(logits) - target).pow(2) / 0.1**2
-    rec = rec.flatten(1).sum(1).mean()
-    kl = (-0.5 * (1.0 + logvar - mu.pow(2) - logvar.exp()).float().sum(1)).mean()
+    rec = rec.flatten(1).sum(1)
+    kl = -0.5 * (1.0 + logvar - mu.pow(2) - logvar.exp()).float().sum(1)
+    if per_image:
+        return rec + beta * kl, rec, kl
+    rec, kl = rec.mean(), kl.mean()
     return rec + beta * kl, rec, kl

@@ -23,6 +23,7 @@ from synthset.data.images import Images, ImageSpec, as_images
 from synthset.errors import ConfigError, DataError, SynthsetWarning
 from synthset.models.gan.diffaugment import parse_policy
 from synthset.models.gan.image import crop_to, model_resolution, pad_to
+from synthset.privacy.dp import parse_dp
 from synthset.synthesizers.base import (
     SEED,
     Anything,
@@ -48,6 +49,9 @@ IMAGE_CONSTRAINTS = {
     "verbose": Boolean(),
     "callbacks": Anything(),
 }
+
+# the image models that can train with DP (a per-sample gradient exists for every step they take)
+DP_CONSTRAINTS = {"dp": Anything()}
 
 AUTO_DIFFAUGMENT_BELOW = 2_000  # images: DiffAugment is switched on for smaller sets ("auto")
 DIFFAUGMENT_DEFAULT = "color,translation,cutout"
@@ -141,12 +145,56 @@ class ImageSynthesizer(Synthesizer):
         self.resolution_ = model_resolution(spec.height, spec.width)
         self.n_classes_ = spec.n_classes if self.conditional else 0
         counts = np.bincount(data.labels, minlength=spec.n_classes) if self.n_classes_ else None
+        self._dp = parse_dp(getattr(self, "dp", None))
+        self.privacy_ = None
+        if self._dp is not None:
+            counts = self._private_setup(len(data), counts)
         self.class_prior_ = None if counts is None else (counts / counts.sum()).tolist()
         threads = default_cpu_threads() if self.device_.type == "cpu" else None
         with cpu_threads(threads):
             X = pad_to(data.to_tensor(self.device_), self.resolution_)
             y = data.labels_tensor(self.device_) if self.n_classes_ else None
             self._train(X, y)
+
+    def _private_setup(self, n_images: int, counts: np.ndarray | None) -> np.ndarray | None:
+        """DP: open the ledger; a conditional model's class frequencies are released as one
+        noisy histogram (the class names and the image size are public schema). Returns the
+        counts the class prior is built from."""
+        from synthset.privacy.dp import gaussian_sigma_for
+        from synthset.privacy.run import PrivateFit
+        from synthset.utils import derive_seed, make_rng
+
+        self._private = PrivateFit(self._dp, n_images)
+        pre: dict[str, Any] = {"noise_multiplier": None, "columns": {}}
+        if counts is not None:
+            sigma = gaussian_sigma_for(
+                self._dp.preprocessing_share * self._dp.epsilon,
+                self._private.delta,
+                1,
+                self._dp.accountant,
+            )
+            self._private.ledger.add("preprocessing: label histogram", sigma, 1.0, 1)
+            noisy = counts + make_rng(derive_seed(self.random_state, 7)).normal(
+                0.0, sigma, counts.shape
+            )
+            counts = np.clip(noisy, 0.0, None)
+            counts = counts if counts.sum() > 0 else np.ones_like(counts)
+            pre = {
+                "noise_multiplier": sigma,
+                "columns": {
+                    self.spec_.label_name: {
+                        "classes": "public (schema)",
+                        "frequencies": "private (noisy histogram)",
+                    }
+                },
+            }
+        self._private.preprocessing = pre
+        return counts
+
+    def _finish_private(self, steps: int, networks: list[str]) -> None:
+        """Record the spent budget in ``privacy_`` and the per-epoch ε in the history."""
+        self._private.annotate_history(self.history_, 1)
+        self.privacy_ = self._private.record(steps, private_networks=networks)
 
     def _check_params(self, data: Images) -> None:
         """Per-model checks against the data; sets ``batch_size_`` (≤ the number of images)."""
@@ -266,6 +314,8 @@ class ImageSynthesizer(Synthesizer):
             "n_classes": self.n_classes_,
             "class_prior": self.class_prior_,
         }
+        if getattr(self, "privacy_", None):
+            state["privacy"] = self.privacy_
         return state, tensors
 
     def _set_state(self, state: dict[str, Any], tensors: dict[str, Tensor]) -> None:
@@ -273,6 +323,7 @@ class ImageSynthesizer(Synthesizer):
         self.resolution_ = int(state["resolution"])
         self.n_classes_ = int(state["n_classes"])
         self.class_prior_ = state["class_prior"]
+        self.privacy_ = state.get("privacy")
         net = self._restore_model(state["model"])
         sd = {k[len("generator.") :]: v for k, v in tensors.items() if k.startswith("generator.")}
         net.load_state_dict(sd, strict=True)

@@ -39,6 +39,15 @@ def d_loss(kind: str, real: Tensor, fake: Tensor) -> Tensor:
     return fake.mean() - real.mean()  # wgan
 
 
+def _per_sample_d_loss(kind: str, signed: Tensor) -> Tensor:
+    """Per-image discriminator loss of scores ``signed`` (real scores, or minus fake scores)."""
+    if kind == "bce":
+        return F.softplus(-signed)
+    if kind == "hinge":
+        return F.relu(1.0 - signed)
+    raise ValueError(f"no per-sample discriminator loss for {kind!r}")
+
+
 def g_loss(kind: str, fake: Tensor) -> Tensor:
     """The generator loss on fake scores (non-saturating for bce)."""
     if kind == "bce":
@@ -62,6 +71,8 @@ class GANImageSynthesizer(ImageSynthesizer):
         return net(z, y)
 
     def _train(self, X: Tensor, y: Tensor | None) -> None:
+        if getattr(self, "_dp", None) is not None:
+            return self._train_private(X, y)
         dev = self.device_
         init_seed = derive_seed(self.random_state, 1)
         with torch.random.fork_rng(devices=[dev] if dev.type == "cuda" else []):
@@ -139,6 +150,86 @@ class GANImageSynthesizer(ImageSynthesizer):
         trainer = Trainer(epochs=self.epochs, steps_per_epoch=steps, callbacks=self._callbacks())
         self.history_ = trainer.fit(step)
         G.eval()
+
+    def _train_private(self, X: Tensor, y: Tensor | None) -> None:
+        """DP-GAN: only the discriminator reads real images, so it alone is trained with DP-SGD
+        (Poisson batches, per-image clipping, Gaussian noise; batch norm replaced by group
+        norm); the generator learns through it (post-processing) and is what is saved. Each
+        step scores the real batch (its size varies) and a fixed number of fakes (the public
+        batch size), so one image moves the clipped sum by at most the clip bound."""
+        from synthset.privacy.dpsgd import PrivateNet, make_compatible, poisson_batch
+
+        dev = self.device_
+        N, B = len(X), self.batch_size_
+        steps = max(N // B, 1)
+        sigma = self._private.plan_training(
+            batch_size=B,
+            steps=self.epochs * steps,
+            what="training: discriminator (DP-SGD, Poisson sampling)",
+        )
+        init_seed = derive_seed(self.random_state, 1)
+        with torch.random.fork_rng(devices=[dev] if dev.type == "cuda" else []):
+            if init_seed is not None:
+                torch.manual_seed(init_seed)
+            G, D = self._build(X.shape[1])
+        G, D = G.to(dev), make_compatible(D.to(dev))
+        self.generator_ = G
+        self.ema_ = EMA(G, self.ema) if self.ema else None
+        opt_g = torch.optim.Adam(G.parameters(), lr=self.lr_g, betas=self.betas)
+        opt_d = torch.optim.Adam(D.parameters(), lr=self.lr_d, betas=self.betas)
+        gen = make_torch_generator(derive_seed(self.random_state, 2), dev)
+        aug_gen = make_torch_generator(derive_seed(self.random_state, 3), dev)
+        noise_gen = make_torch_generator(derive_seed(self.random_state, 4), dev)
+        policy = self._diffaugment_policy(N)
+        self.diffaugment_used_ = ",".join(policy)
+        net = PrivateNet(
+            D,
+            opt_d,
+            noise_multiplier=sigma,
+            max_grad_norm=self._dp.max_grad_norm,
+            expected_batch_size=B,
+            generator=noise_gen,
+            secure_mode=self._dp.secure_mode,
+        )
+        Dp, ema, kind = net.module, self.ema_, self.loss
+
+        def aug(x: Tensor) -> Tensor:
+            return diff_augment(x, policy, aug_gen) if policy else x
+
+        def step() -> dict[str, Tensor]:
+            idx = poisson_batch(N, B / N, gen, dev)
+            m = len(idx)
+            y_fake = self._draw_labels(B, gen)
+            with torch.no_grad():
+                fake = self._g(G, self._z(B, gen), y_fake)
+            if m == 0:  # an empty Poisson batch: a noise-only update, still charged
+                net.step(None)
+                loss_d = torch.zeros((), device=dev)
+            else:
+                real, yb = X[idx], (y[idx] if y is not None else None)
+                labels = None if y is None else torch.cat([yb, y_fake])
+                out = Dp(aug(torch.cat([real, fake])), labels).float()
+                loss = _per_sample_d_loss(kind, out[:m]).sum()
+                loss = loss + _per_sample_d_loss(kind, -out[m:]).sum()
+                net.step(loss)
+                loss_d = loss.detach() / (m + B)
+            net.freeze(True)  # the generator step records no per-sample gradients in D
+            y_fake = self._draw_labels(B, gen)
+            fake = self._g(G, self._z(B, gen), y_fake)
+            loss_g = g_loss(kind, Dp(aug(fake), y_fake).float())
+            opt_g.zero_grad(set_to_none=True)
+            loss_g.backward()
+            opt_g.step()
+            net.freeze(False)
+            if ema is not None:
+                ema.update()
+            return {"loss_d": loss_d, "loss_g": loss_g.detach()}
+
+        G.train(), Dp.train()
+        trainer = Trainer(epochs=self.epochs, steps_per_epoch=steps, callbacks=self._callbacks())
+        self.history_ = trainer.fit(step)
+        G.eval()
+        self._finish_private(net.steps, ["discriminator"])
 
     def _draw_batch_labels(self, yb: Tensor | None, gen: torch.Generator) -> Tensor | None:
         if yb is None:

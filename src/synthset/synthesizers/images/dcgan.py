@@ -22,7 +22,11 @@ from torch import nn
 from synthset.models.gan.image import ConvDiscriminator, ConvGANConfig, DCGANGenerator
 from synthset.registry import register
 from synthset.synthesizers.base import Boolean, Interval, Options
-from synthset.synthesizers.images._base import IMAGE_CONSTRAINTS, DiffAugmentPolicy
+from synthset.synthesizers.images._base import (
+    DP_CONSTRAINTS,
+    IMAGE_CONSTRAINTS,
+    DiffAugmentPolicy,
+)
 from synthset.synthesizers.images._gan import GANImageSynthesizer
 from synthset.training.callbacks import Callback
 
@@ -56,6 +60,11 @@ class _ConvGAN(GANImageSynthesizer):
         self.betas = tuple(float(v) for v in b)
         if self.ema == 1.0:
             raise ConfigError("`ema` must be < 1 (1 would never update); use None to turn it off")
+        if getattr(self, "dp", None) is not None and getattr(self, "spectral_norm", False):
+            raise ConfigError(
+                "spectral_norm=True cannot be trained with DP (Opacus has no per-sample "
+                "gradient for spectral-norm layers); use spectral_norm=False with dp"
+            )
 
     def _config(self, channels: int) -> ConvGANConfig:
         return ConvGANConfig(
@@ -99,9 +108,13 @@ class DCGAN(_ConvGAN):
         sample_batch_size: images generated per batch when sampling (None: 1,024 on CPU).
         device: "auto", "cpu", "cuda[:N]". random_state: seed of weights, batches and noise.
         verbose: show a progress bar. callbacks: extra training callbacks.
+        dp: train with differential privacy, e.g. ``{"epsilon": 8.0, "delta": 1e-6}`` (keys of
+            :class:`~synthset.privacy.DPConfig`): the discriminator, the one network that reads
+            real images, is trained with DP-SGD (Poisson batches, per-image clipping, Gaussian
+            noise, group norm instead of batch norm); ``privacy_`` records the spent (ε, δ).
     """
 
-    _constraints = GAN_CONSTRAINTS
+    _constraints = {**GAN_CONSTRAINTS, **DP_CONSTRAINTS}
     loss = "bce"
     d_norm = "batch"
 
@@ -126,6 +139,7 @@ class DCGAN(_ConvGAN):
         random_state: int | None = None,
         verbose: bool = False,
         callbacks: list[Callback] | None = None,
+        dp: dict | None = None,
     ):
         self._store_params(locals())
 
@@ -184,7 +198,8 @@ class WGANGP(_ConvGAN):
 class CGAN(_ConvGAN):
     """Class-conditional GAN: a class embedding beside ``z``, a projection discriminator.
 
-    Takes the same arguments as :class:`DCGAN`, plus ``loss`` ("bce", the non-saturating loss,
+    Takes the same arguments as :class:`DCGAN` (``dp`` included: with DP the class frequencies
+    are a noisy histogram too), plus ``loss`` ("bce", the non-saturating loss,
     or "hinge") and ``spectral_norm`` (False: a batch-norm projection discriminator; True: the
     spectral-norm one of Miyato & Koyama, usually paired with ``loss="hinge"``). The default
     (bce, batch norm) was the one that learned LFW's 80 faces per class without collapsing
@@ -194,6 +209,7 @@ class CGAN(_ConvGAN):
 
     _constraints = {
         **GAN_CONSTRAINTS,
+        **DP_CONSTRAINTS,
         "spectral_norm": Boolean(),
         "loss": Options(("bce", "hinge")),
     }
@@ -222,6 +238,7 @@ class CGAN(_ConvGAN):
         random_state: int | None = None,
         verbose: bool = False,
         callbacks: list[Callback] | None = None,
+        dp: dict | None = None,
     ):
         self._store_params(locals())
 

@@ -19,7 +19,7 @@ from torch import Tensor, nn
 from synthset.models.vae.conv import ConvVAE, ConvVAEConfig, vae_loss
 from synthset.registry import register
 from synthset.synthesizers.base import Interval, Options
-from synthset.synthesizers.images._base import IMAGE_CONSTRAINTS, ImageSynthesizer
+from synthset.synthesizers.images._base import DP_CONSTRAINTS, IMAGE_CONSTRAINTS, ImageSynthesizer
 from synthset.training.callbacks import Callback
 from synthset.training.trainer import Trainer
 from synthset.utils import derive_seed, make_torch_generator
@@ -31,6 +31,7 @@ VAE_CONSTRAINTS = {
     "beta": Interval(float, 0.0, none_ok=True),
     "lr": Interval(float, 0.0, low_open=True),
     "reconstruction": Options(("bce", "mse")),
+    **DP_CONSTRAINTS,
 }
 
 
@@ -45,6 +46,11 @@ class _ConvVAESynth(ImageSynthesizer):
         reconstruction: "bce" (Bernoulli pixels) or "mse" (Gaussian pixels, σ = 0.1).
         amp, compile, max_seconds, sample_batch_size, device, random_state, verbose, callbacks:
             as for :class:`~synthset.synthesizers.images.dcgan.DCGAN`.
+        dp: train with differential privacy, e.g. ``{"epsilon": 8.0, "delta": 1e-6}`` (keys of
+            :class:`~synthset.privacy.DPConfig`): encoder and decoder both read real images, so
+            the whole VAE is trained with DP-SGD (Poisson batches, per-image clipping of the
+            ELBO's gradient, Gaussian noise, group norm instead of batch norm); ``privacy_``
+            records the spent (ε, δ).
     """
 
     _constraints = VAE_CONSTRAINTS
@@ -68,17 +74,20 @@ class _ConvVAESynth(ImageSynthesizer):
         random_state: int | None = None,
         verbose: bool = False,
         callbacks: list[Callback] | None = None,
+        dp: dict | None = None,
     ):
         self._store_params(locals())
 
     def _train(self, X: Tensor, y: Tensor | None) -> None:
         dev = self.device_
+        private = getattr(self, "_dp", None) is not None
         self.config_ = ConvVAEConfig(
             resolution=self.resolution_,
             channels=X.shape[1],
             latent_dim=self.latent_dim,
             width=self.width,
             n_classes=self.n_classes_,
+            norm="group" if private else "batch",
         )
         init_seed = derive_seed(self.random_state, 1)
         with torch.random.fork_rng(devices=[dev] if dev.type == "cuda" else []):
@@ -86,6 +95,8 @@ class _ConvVAESynth(ImageSynthesizer):
                 torch.manual_seed(init_seed)
             model = ConvVAE(self.config_).to(dev)
         self.model_ = model
+        if private:
+            return self._train_private(model, X, y)
         opt = torch.optim.Adam(model.parameters(), lr=self.lr)
         gen = make_torch_generator(derive_seed(self.random_state, 2), dev)
         batches = self._batches(len(X), self.batch_size_, gen, dev)
@@ -115,6 +126,49 @@ class _ConvVAESynth(ImageSynthesizer):
         )
         self.history_ = trainer.fit(step)
         model.eval()
+
+    def _train_private(self, model: ConvVAE, X: Tensor, y: Tensor | None) -> None:
+        """DP-SGD over the whole VAE: Poisson batches, each image's ELBO gradient clipped."""
+        from synthset.privacy.dpsgd import PrivateNet, make_compatible, poisson_batch
+
+        dev = self.device_
+        N, B = len(X), self.batch_size_
+        steps = max(N // B, 1)
+        sigma = self._private.plan_training(
+            batch_size=B,
+            steps=self.epochs * steps,
+            what="training: encoder + decoder (DP-SGD, Poisson sampling)",
+        )
+        elbo = make_compatible(
+            _PerImageELBO(model, self.beta, self.default_beta, self.reconstruction)
+        )
+        net = PrivateNet(
+            elbo,
+            torch.optim.Adam(elbo.parameters(), lr=self.lr),
+            noise_multiplier=sigma,
+            max_grad_norm=self._dp.max_grad_norm,
+            expected_batch_size=B,
+            generator=make_torch_generator(derive_seed(self.random_state, 4), dev),
+            secure_mode=self._dp.secure_mode,
+        )
+        gen = make_torch_generator(derive_seed(self.random_state, 2), dev)
+
+        def step() -> dict[str, Tensor]:
+            idx = poisson_batch(N, B / N, gen, dev)
+            if len(idx) == 0:  # an empty Poisson batch: a noise-only update, still charged
+                net.step(None)
+                return {"loss": torch.zeros((), device=dev)}
+            xb, yb = X[idx], (y[idx] if y is not None else None)
+            eps = torch.randn(len(idx), self.latent_dim, generator=gen, device=dev)
+            per_image = net.module(xb, yb, eps) if yb is not None else net.module(xb, eps)
+            net.step(per_image.sum())
+            return {"loss": per_image.detach().mean()}
+
+        net.module.train()
+        trainer = Trainer(epochs=self.epochs, steps_per_epoch=steps, callbacks=self._callbacks())
+        self.history_ = trainer.fit(step)
+        model.eval()
+        self._finish_private(net.steps, ["encoder", "decoder"])
 
     def _sampling_net(self) -> nn.Module:
         return self.model_.eval()
@@ -149,3 +203,21 @@ class CVAE(_ConvVAESynth):
     """Class-conditional convolutional VAE; needs labelled images (see the module docstring)."""
 
     conditional = True
+
+
+class _PerImageELBO(nn.Module):
+    """The negative ELBO of every image as one module call (what Opacus hooks into):
+    ``forward(x, [y,] eps) -> (B,)``."""
+
+    def __init__(self, model: ConvVAE, beta: float | None, default_beta: float, rec: str):
+        super().__init__()
+        self.model = model
+        self.beta = float(default_beta if beta is None else beta)
+        self.rec = rec
+
+    def forward(self, x: Tensor, *rest: Tensor) -> Tensor:
+        y, eps = (rest[0], rest[1]) if len(rest) == 2 else (None, rest[0])
+        loss, _, _ = vae_loss(
+            self.model, x, y, eps, beta=self.beta, reconstruction=self.rec, per_image=True
+        )
+        return loss

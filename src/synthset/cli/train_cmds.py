@@ -59,8 +59,9 @@ def fit_synthesizer(
     column_kind: list[str] | None,
     quiet: bool,
     modality: str | None = None,
+    dp: dict[str, Any] | None = None,
 ) -> tuple[Any, Any, float]:
-    """Read ``data`` and fit the synthesizer ``synth`` on it.
+    """Read ``data`` and fit the synthesizer ``synth`` on it (with DP when ``dp`` is given).
 
     Returns:
         (table or images, fitted synthesizer, seconds spent fitting).
@@ -69,6 +70,13 @@ def fit_synthesizer(
     from synthset.registry import get_synthesizer_class, make_synthesizer
 
     params = set_runtime_params(synth, parse_params(param), seed=seed, verbose=not quiet)
+    if dp is not None:
+        if "dp" not in get_synthesizer_class(synth)._param_names():
+            raise ConfigError(
+                f"{synth} cannot train with differential privacy; the DP synthesizers are "
+                f"{', '.join(dp_synthesizers())}"
+            )
+        params["dp"] = dp
     table = load_input(data, column_kind, modality)
     kind = get_synthesizer_class(synth).modality
     if kind != table.modality:
@@ -92,15 +100,61 @@ def fit(
     seed: Seed = None,
     column_kind: ColumnKinds = None,
     modality: Modality = None,
+    epsilon: Annotated[
+        float | None,
+        typer.Option(
+            "--epsilon",
+            help="Train with differential privacy at this ε (needs the privacy extra: "
+            "pip install 'synthset[privacy]').",
+            show_default=False,
+        ),
+    ] = None,
+    delta: Annotated[
+        float | None,
+        typer.Option("--delta", help="DP δ (default 1/(10·rows)).", show_default=False),
+    ] = None,
+    public_metadata: Annotated[
+        Path | None,
+        typer.Option(
+            "--public-metadata",
+            help="A spec.json whose categories and bounds are public (they cost no budget).",
+            show_default=False,
+        ),
+    ] = None,
     overwrite: Overwrite = False,
     quiet: Quiet = False,
 ) -> None:
     """Fit a synthesizer on DATA and save it as a folder (JSON + safetensors)."""
+    from synthset.errors import ConfigError
+
     check_not_exists(out, overwrite)
-    table, model, seconds = fit_synthesizer(data, synth, param, seed, column_kind, quiet, modality)
+    dp = None
+    if epsilon is not None:
+        dp = {"epsilon": epsilon, "delta": delta}
+        if public_metadata is not None:
+            dp["public_metadata"] = str(public_metadata)
+    elif delta is not None or public_metadata is not None:
+        raise ConfigError("--delta and --public-metadata need --epsilon (the DP budget)")
+    table, model, seconds = fit_synthesizer(
+        data, synth, param, seed, column_kind, quiet, modality, dp=dp
+    )
     model.save(out, overwrite=overwrite)
     if not quiet:
         info(f"fitted {synth} on {describe(table)} in {seconds:.1f} s → {out}")
+        p = getattr(model, "privacy_", None)
+        if p:
+            info(
+                f"differential privacy: ε = {p['epsilon']:.3g} spent of {p['target_epsilon']:g}"
+                f", δ = {p['delta']:.2g} (noise multiplier {p['noise_multiplier']:.3g}, "
+                f"{p['steps']} steps, {p['accountant']} accountant)"
+            )
+
+
+def dp_synthesizers() -> list[str]:
+    """Names of the registered synthesizers that take ``dp=``."""
+    from synthset.registry import get_synthesizer_class, list_synthesizers
+
+    return [n for n in list_synthesizers() if "dp" in get_synthesizer_class(n)._param_names()]
 
 
 def sample(

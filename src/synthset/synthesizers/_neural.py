@@ -55,6 +55,13 @@ NEURAL_CONSTRAINTS = {
 }
 
 
+# what DP treats as public, as Opacus and most DP synthesizers do; said in every privacy record
+SCHEMA_NOTE = (
+    "column names, kinds and dtypes, and the number of rows are treated as public (pass a spec "
+    "to be sure the kinds were declared rather than detected from the data)"
+)
+
+
 class FewStepsWarning(SynthsetWarning):
     """The data is smaller than a batch, so training takes one step per epoch."""
 
@@ -142,6 +149,7 @@ class NeuralTableSynthesizer(Synthesizer):
         self._private.preprocessing = {
             "noise_multiplier": prep.noise_multiplier,
             "columns": prep.sources(),
+            "public": SCHEMA_NOTE,
         }
         self._prep = prep
         self.spec_ = prep.spec

@@ -165,7 +165,8 @@ class ImageSynthesizer(Synthesizer):
         from synthset.utils import derive_seed, make_rng
 
         self._private = PrivateFit(self._dp, n_images)
-        pre: dict[str, Any] = {"noise_multiplier": None, "columns": {}}
+        note = "image size, channels, class names and the number of images are public"
+        pre: dict[str, Any] = {"noise_multiplier": None, "columns": {}, "public": note}
         if counts is not None:
             sigma = gaussian_sigma_for(
                 self._dp.preprocessing_share * self._dp.epsilon,
@@ -187,6 +188,7 @@ class ImageSynthesizer(Synthesizer):
                         "frequencies": "private (noisy histogram)",
                     }
                 },
+                "public": note,
             }
         self._private.preprocessing = pre
         return counts

@@ -36,6 +36,15 @@ class OutputExistsError(SynthsetError, FileExistsError):
     """An output path already exists and ``overwrite`` was not given."""
 
 
+class PrivacyRiskError(SynthsetError):
+    """Synthetic data failed a privacy check (exact copies, membership inference) and was not
+    written; ``result`` holds what was measured (an ``AnonymizeResult``) when there is one."""
+
+    def __init__(self, message: str, result: object = None):
+        super().__init__(message)
+        self.result = result
+
+
 class SynthsetWarning(UserWarning):
     """Base class of recoverable problems."""
 

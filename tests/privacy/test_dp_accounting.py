@@ -40,7 +40,10 @@ def test_noise_multiplier_matches_opacus_reference(accountant, steps, expected):
     sigma = solve_noise_multiplier(
         target_epsilon=8, delta=1e-5, sample_rate=0.04, steps=steps, accountant=accountant
     )
-    assert sigma == pytest.approx(expected, abs=1e-4)
+    # Opacus bisects to ε within 0.01 below the target; so do we (by regula falsi), so both
+    # land within the σ that that tolerance allows: 0.1%
+    assert sigma == pytest.approx(expected, rel=1e-3)
+    assert 7.99 <= epsilon_of([(sigma, 0.04, steps)], 1e-5, accountant) <= 8.0
 
 
 @pytest.mark.parametrize(

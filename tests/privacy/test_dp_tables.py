@@ -30,6 +30,9 @@ def _signal(n: int = 1_500, seed: int = 0) -> pd.DataFrame:
     return pd.DataFrame({"x": x, "band": np.where(hi, "hi", "lo")})
 
 
+PUBLIC = {"x": {"min": 0, "max": 100}, "band": {"categories": ["hi", "lo"]}}
+
+
 def _agreement(df: pd.DataFrame) -> float:
     """Share of rows whose band matches their x (0.5 = no dependency learned)."""
     return float(((df["x"] > 50) == (df["band"] == "hi")).mean())
@@ -63,6 +66,8 @@ def test_budget_is_met_recorded_and_saved(name, tmp_path):
 
 def test_tiny_epsilon_is_noise_and_large_epsilon_approaches_non_private():
     def agreement(dp) -> float:
+        if dp is not None:  # at ε = 0.01 only public bounds and categories can be released
+            dp["public_metadata"] = PUBLIC
         s = _fit("tvae", dp, epochs=20, learning_rate=1e-2)
         return _agreement(s.sample(2_000, seed=1).data)
 
@@ -98,16 +103,27 @@ def test_bad_dp_settings_are_named():
     with pytest.raises(ConfigError, match="delta"):
         _fit("tvae", {"epsilon": 1.0, "delta": 0.01}, epochs=1)
     with pytest.raises(ConfigError, match="batch_size"):
-        _fit("tvae", {"epsilon": 1.0}, epochs=1, data=_signal(100))
+        _fit("tvae", {"epsilon": 1.0, "public_metadata": PUBLIC}, epochs=1, data=_signal(100))
     with pytest.raises(ConfigError, match="unknown keys"):
         _fit("ctgan", {"epsilon": 1.0, "clip": 1.0}, epochs=1)
 
 
-def test_dp_on_a_bundled_table_runs():
-    df = load("penguins").data
+def test_too_few_rows_for_a_private_range_is_a_clear_error():
+    with pytest.raises(ConfigError, match="all noise.*public metadata.*--public-metadata"):
+        _fit("tvae", {"epsilon": 0.01}, epochs=1)
+
+
+def test_dp_on_a_bundled_table_with_its_schema_declared_public():
+    table = load("penguins")  # 344 rows: at ε = 3 its ranges must be public to be usable
     s = make_synthesizer(
-        "ctgan", dp={"epsilon": 3.0}, epochs=2, batch_size=50, random_state=0, **SMALL["ctgan"]
-    ).fit(df)
+        "ctgan",
+        dp={"epsilon": 3.0, "public_metadata": table.spec},
+        epochs=2,
+        batch_size=50,
+        random_state=0,
+        **SMALL["ctgan"],
+    ).fit(table.data)
+    df = table.data
     out = s.sample(100, seed=0).data
     assert list(out.columns) == list(df.columns) and len(out) == 100
     assert s.privacy_["epsilon"] <= 3.0

@@ -119,7 +119,8 @@ def private_preprocess(
             raise ConfigError(
                 f"datetime column {c.name!r} needs public bounds under DP: pass "
                 f'dp={{..., "public_metadata": {{"{c.name}": {{"min": "2020-01-01", '
-                '"max": "2024-12-31"}}}} (or drop the column)'
+                '"max": "2024-12-31"}}}} (CLI: --public-metadata spec.json with its min and '
+                "max), or drop the column"
             )
     private_cats = [
         c for c in modelled if c.is_discrete and not _public_categories(c, public.get(c.name))
@@ -185,8 +186,8 @@ def _categorical(s: pd.Series, col: ColumnSpec, pub: dict, sigma: float, delta_c
     if cats is None:
         tau = selection_threshold(sigma, delta_c)
         keep = noisy > tau
-        if not keep.any():  # nothing cleared: keep the largest noisy count (post-processing)
-            keep[int(np.argmax(noisy))] = True
+        if not keep.any():
+            raise ConfigError(_too_noisy(col.name, "categories", "categories", sigma, len(s)))
         cand = [v for v, k in zip(cand, keep, strict=True) if k]
         noisy = noisy[keep]
     pos = np.clip(noisy, 0.0, None)
@@ -212,6 +213,15 @@ def _categorical(s: pd.Series, col: ColumnSpec, pub: dict, sigma: float, delta_c
     m = ColumnMarginal(col.name, "categorical", pos / pos.sum(), missing_p, source=source)
     fill = None if nullable else cand[int(np.argmax(pos))]
     return out, m, fill
+
+
+def _too_noisy(column: str, what: str, key: str, sigma: float, n: int) -> str:
+    return (
+        f"column {column!r}: its {what} cannot be released privately: with {n} rows the "
+        f"noisy histogram (noise std {sigma:.0f} rows) is all noise. Declare its {key} as public "
+        f'metadata (dp={{"public_metadata": {{"{column}": {{...}}}}}}, CLI: --public-metadata '
+        "spec.json), or raise epsilon or dp preprocessing_share, or use more rows"
+    )
 
 
 def _log_grid() -> np.ndarray:
@@ -244,7 +254,10 @@ def _numeric(s: pd.Series, col: ColumnSpec, pub: dict, sigma: float, rng):
     noisy = _noisy(counts, sigma, rng)
     noisy_missing = float(_noisy(np.array([float(missing.sum())]), sigma, rng)[0])
     if not has_bounds:
-        first, last = _private_range(noisy, sigma)
+        found = _private_range(noisy, sigma)
+        if found is None:
+            raise ConfigError(_too_noisy(col.name, "range", "min/max", sigma, len(x)))
+        first, last = found
         lo_edge, hi_edge = edges[first], edges[last + 1]
         # a bin edge at ±0.01 next to the zero bin means "0": snap the tiny edges to zero
         lo_edge = 0.0 if abs(lo_edge) <= 10.0**LOG_MIN_EXP else lo_edge
@@ -282,13 +295,14 @@ def _numeric(s: pd.Series, col: ColumnSpec, pub: dict, sigma: float, rng):
     return out, m, fill
 
 
-def _private_range(noisy: np.ndarray, sigma: float) -> tuple[int, int]:
+def _private_range(noisy: np.ndarray, sigma: float) -> tuple[int, int] | None:
     """First and last fine bin of the private range (post-processing of the noisy histogram).
 
     Fine bins are pooled in groups of ``BOUND_GROUP`` (a quarter decade; the zero bin alone), so
     a group's noise is σ·√g against g bins' counts; a group counts as occupied when its noisy
     sum clears z·σ·√g with z corrected for the number of groups (Bonferroni at 5%), so that
-    noise alone puts a bound in the empty tails of the grid with probability ≤ 5%.
+    noise alone puts a bound in the empty tails of the grid with probability ≤ 5%. None when
+    no group clears it: the histogram is all noise (too few rows for the budget).
     """
     from scipy.stats import norm
 
@@ -307,8 +321,15 @@ def _private_range(noisy: np.ndarray, sigma: float) -> tuple[int, int]:
     z = float(norm.isf(0.05 / len(groups)))
     occupied = np.flatnonzero(sums > z * sigma * np.sqrt(widths))
     if len(occupied) == 0:
-        occupied = np.array([int(np.argmax(sums / np.sqrt(widths)))])
-    return groups[int(occupied[0])][0], groups[int(occupied[-1])][1] - 1
+        return None
+    first, last = groups[int(occupied[0])][0], groups[int(occupied[-1])][1] - 1
+    # then trim the outer fine bins of that range that do not clear a single-bin test
+    z_bin = float(norm.isf(0.05 / (last - first + 1)))
+    while first < last and noisy[first] <= z_bin * sigma:
+        first += 1
+    while last > first and noisy[last] <= z_bin * sigma:
+        last -= 1
+    return first, last
 
 
 def _bounds_as_float(col: ColumnSpec) -> tuple[float, float]:

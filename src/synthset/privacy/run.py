@@ -5,7 +5,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from synthset.privacy.dp import DPConfig, PrivacyLedger, epsilon_of, solve_noise_multiplier
+from synthset.privacy.dp import (
+    Composition,
+    DPConfig,
+    PrivacyLedger,
+    epsilon_of,
+    solve_noise_multiplier,
+)
 
 
 class PrivateFit:
@@ -26,6 +32,7 @@ class PrivateFit:
         self.sample_rate: float | None = None
         self.planned_steps = 0
         self._what = "training"
+        self._composition: Composition | None = None
 
     def plan_training(self, *, batch_size: int, steps: int, what: str) -> float:
         """Solve the DP-SGD noise multiplier so that preprocessing + ``steps`` Poisson steps of
@@ -51,14 +58,14 @@ class PrivateFit:
         )
         return self.noise_multiplier
 
-    def epsilon_after(self, steps: int, accountant: str | None = None) -> float:
-        """Total ε spent once ``steps`` training steps have been charged."""
-        hist = self.ledger.history()
-        if steps > 0:
-            hist = [*hist, (self.noise_multiplier, self.sample_rate, int(steps))]
-        return epsilon_of(
-            hist, self.delta - self.ledger.delta_selection, accountant or self.cfg.accountant
-        )
+    def epsilon_after(self, steps: int) -> float:
+        """Total ε spent once ``steps`` training steps have been charged (the preprocessing's
+        RDP is composed once and reused)."""
+        if self._composition is None:
+            self._composition = Composition(
+                self.ledger.history(), self.delta - self.ledger.delta_selection, self.cfg.accountant
+            )
+        return self._composition.epsilon(self.noise_multiplier, self.sample_rate, int(steps))
 
     def annotate_history(self, history: list[dict[str, Any]], dp_steps_per_step: int = 1) -> None:
         """Add the cumulative ε after every epoch to ``history`` (RDP: a few ms an epoch; with

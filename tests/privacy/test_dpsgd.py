@@ -16,7 +16,15 @@ from synthset.privacy.dpsgd import (  # noqa: E402
 )
 
 
-def _update(x: torch.Tensor, y: torch.Tensor, *, clip: float, noise: float = 0.0, seed: int = 0):
+def _update(
+    x: torch.Tensor,
+    y: torch.Tensor,
+    *,
+    clip: float,
+    noise: float = 0.0,
+    seed: int = 0,
+    mode: str = "auto",
+):
     """Parameter change of one DP-SGD step (SGD, lr 1, expected batch 1) on (x, y)."""
     torch.manual_seed(0)
     model = nn.Linear(3, 1)
@@ -28,26 +36,30 @@ def _update(x: torch.Tensor, y: torch.Tensor, *, clip: float, noise: float = 0.0
         max_grad_norm=clip,
         expected_batch_size=1,
         generator=torch.Generator().manual_seed(seed),
+        mode=mode,
     )
-    loss = ((net.module(x).squeeze(1) - y) ** 2).sum()
-    net.step(loss)
+    net.step((net.module(x).squeeze(1) - y) ** 2)
     after = torch.cat([p.detach().flatten() for p in model.parameters()])
     return after - before, net
 
 
-def test_clipping_bounds_one_rows_contribution():
+@pytest.mark.parametrize("mode", ["ghost", "standard"])
+def test_clipping_bounds_one_rows_contribution(mode):
     g = torch.Generator().manual_seed(1)
     x = torch.randn(8, 3, generator=g)
     y = torch.randn(8, generator=g)
     outlier_x = torch.tensor([[100.0, -50.0, 80.0]])
     outlier_y = torch.tensor([1e4])
-    base, _ = _update(x, y, clip=1.0)
-    with_outlier, net = _update(torch.cat([x, outlier_x]), torch.cat([y, outlier_y]), clip=1.0)
+    base, _ = _update(x, y, clip=1.0, mode=mode)
+    with_outlier, net = _update(
+        torch.cat([x, outlier_x]), torch.cat([y, outlier_y]), clip=1.0, mode=mode
+    )
+    assert net.mode == mode
     # adding any one row moves the (un-noised) update by at most the clip bound
     assert (with_outlier - base).norm() <= 1.0 + 1e-4
     # without clipping the same row would move it by orders of magnitude more
-    big_base, _ = _update(x, y, clip=1e9)
-    big_out, _ = _update(torch.cat([x, outlier_x]), torch.cat([y, outlier_y]), clip=1e9)
+    big_base, _ = _update(x, y, clip=1e9, mode=mode)
+    big_out, _ = _update(torch.cat([x, outlier_x]), torch.cat([y, outlier_y]), clip=1e9, mode=mode)
     assert (big_out - big_base).norm() > 1e3
     assert net.steps == 1
 
@@ -63,6 +75,7 @@ def test_per_sample_gradients_are_clipped_to_the_bound():
         max_grad_norm=0.5,
         expected_batch_size=4,
         generator=None,
+        mode="standard",
     )
     x = torch.randn(4, 3) * 10
     ((net.module(x).squeeze(1)) ** 2).sum().backward()
@@ -80,6 +93,7 @@ def test_noise_has_the_calibrated_scale():
     y = torch.zeros(1)
     # the same data and weights every time, only the noise seed changes
     deltas = torch.stack([_update(x, y, clip=2.0, noise=3.0, seed=s)[0] for s in range(200)])
+    assert _update(x, y, clip=2.0)[1].mode == "ghost"  # a linear model clips by ghost norms
     # the data gradient is the same for every seed; the spread is the noise: σ·C = 6
     std = deltas.std(0)
     assert torch.allclose(std, torch.full_like(std, 6.0), rtol=0.15)
@@ -118,3 +132,12 @@ def test_batchnorm_is_replaced_for_dp():
     fixed = make_compatible(net)
     assert not any(isinstance(m, nn.BatchNorm2d) for m in fixed.modules())
     assert any(isinstance(m, nn.GroupNorm) for m in fixed.modules())
+
+
+def test_ghost_and_standard_clipping_give_the_same_update():
+    g = torch.Generator().manual_seed(5)
+    x = torch.randn(16, 3, generator=g) * 5
+    y = torch.randn(16, generator=g) * 5
+    ghost, _ = _update(x, y, clip=0.7, mode="ghost")
+    standard, _ = _update(x, y, clip=0.7, mode="standard")
+    torch.testing.assert_close(ghost, standard, rtol=1e-4, atol=1e-6)

@@ -56,8 +56,25 @@ def make_compatible(module: nn.Module) -> nn.Module:
     return module
 
 
+GHOST_LAYERS = (nn.Linear, nn.Embedding)  # layers whose per-sample gradient norm Opacus
+# computes without forming the per-sample gradients ("ghost clipping")
+
+
 class PrivateNet:
-    """A network trained with DP-SGD: per-sample gradients, clipping, noise, step counting.
+    """A network trained with DP-SGD: per-sample clipping, noise, step counting.
+
+    Two ways to clip, same guarantee (each sample's gradient scaled to norm ≤ C, then summed):
+
+    * ``"ghost"`` (Li et al. 2022, Opacus' fast gradient clipping): for a linear layer a
+      sample's gradient is the outer product ``a bᵀ`` of its activation and backpropagated
+      gradient, so its norm is ``‖a‖·‖b‖`` — the norms come from one backward pass without
+      forming the (batch × weights) per-sample gradients, and a second backward of the loss
+      re-weighted by the clipping factors gives the clipped sum. Measured on adult's DP-TVAE
+      (batch 500, one thread): ~5× faster than materialising them, which is memory-bound;
+    * ``"standard"``: Opacus' per-sample gradients (``grad_sample``), for convolutions and
+      other layers without a ghost norm.
+
+    ``"auto"`` picks ghost when every trainable layer is linear or an embedding.
 
     Args:
         module: the network that reads private rows (already Opacus-compatible).
@@ -67,9 +84,9 @@ class PrivateNet:
         expected_batch_size: ``q · rows``: the mean batch size that gradients are divided by.
         generator: the noise generator (seeded: reproducible); ignored in secure mode.
         secure_mode: Opacus' cryptographically secure noise (needs ``torchcsprng``).
+        mode: ``"auto"``, ``"ghost"`` or ``"standard"``.
 
-    Use: ``loss = net.module(x)…``; the loss must be a **sum over samples** (the optimizer
-    divides by the expected batch size); then ``net.step(loss)``.
+    Use: ``per_sample = loss_of_each_sample(net.module(x))``, then ``net.step(per_sample)``.
     """
 
     def __init__(
@@ -82,38 +99,68 @@ class PrivateNet:
         expected_batch_size: float,
         generator: torch.Generator | None,
         secure_mode: bool = False,
+        mode: str = "auto",
     ):
         require_opacus()
         from opacus import GradSampleModule
-        from opacus.optimizers import DPOptimizer
+        from opacus.grad_sample import GradSampleModuleFastGradientClipping
+        from opacus.optimizers import DPOptimizer, DPOptimizerFastGradientClipping
 
-        self.module = GradSampleModule(module, loss_reduction="sum")
-        self.optimizer = DPOptimizer(
-            optimizer,
-            noise_multiplier=noise_multiplier,
-            max_grad_norm=max_grad_norm,
-            expected_batch_size=max(int(round(expected_batch_size)), 1),
-            loss_reduction="mean",
-            generator=None if secure_mode else generator,
-            secure_mode=secure_mode,
-        )
+        if mode == "auto":
+            leaves = [
+                m
+                for m in module.modules()
+                if any(p.requires_grad for p in m.parameters(recurse=False))
+            ]
+            mode = "ghost" if all(isinstance(m, GHOST_LAYERS) for m in leaves) else "standard"
+        if mode not in ("ghost", "standard"):
+            raise ValueError(f"mode must be 'auto', 'ghost' or 'standard', got {mode!r}")
+        self.mode = mode
+        opt_kw = {
+            "noise_multiplier": noise_multiplier,
+            "max_grad_norm": max_grad_norm,
+            "expected_batch_size": max(int(round(expected_batch_size)), 1),
+            "loss_reduction": "mean",
+            "generator": None if secure_mode else generator,
+            "secure_mode": secure_mode,
+        }
+        if mode == "ghost":
+            self.module = GradSampleModuleFastGradientClipping(
+                module, loss_reduction="sum", max_grad_norm=max_grad_norm, use_ghost_clipping=True
+            )
+            self.optimizer = DPOptimizerFastGradientClipping(optimizer, **opt_kw)
+        else:
+            self.module = GradSampleModule(module, loss_reduction="sum")
+            self.optimizer = DPOptimizer(optimizer, **opt_kw)
         self.params = [p for p in module.parameters() if p.requires_grad]
         self.steps = 0
 
-    def step(self, loss: Tensor | None) -> None:
-        """Backpropagate ``loss`` (a sum over the batch's samples), clip each sample's gradient,
-        add noise, update, and count one charged step. ``loss=None`` is an empty Poisson batch:
-        the update is noise alone, as the analysis requires."""
+    def step(self, per_sample: Tensor | None) -> None:
+        """Clip each sample's gradient of ``per_sample`` (its loss, shape (B,)), sum, add noise,
+        update, and count one charged step. ``None`` is an empty Poisson batch: the update is
+        noise alone, as the analysis requires."""
         self.optimizer.zero_grad(set_to_none=True)
-        if loss is None:
-            for p in self.params:
-                p.grad_sample = torch.zeros((0, *p.shape), device=p.device, dtype=p.dtype)
-        else:
-            with warnings.catch_warnings():
-                # PyTorch notes that Opacus' backward hooks fire although the inputs (data) need
-                # no gradient: expected here, per-sample gradients are taken w.r.t. parameters
-                warnings.filterwarnings("ignore", message="Full backward hook is firing")
-                loss.backward()
+        with warnings.catch_warnings():
+            # PyTorch notes that Opacus' backward hooks fire although the inputs (data) need no
+            # gradient: expected here, per-sample gradients are taken w.r.t. parameters
+            warnings.filterwarnings("ignore", message="Full backward hook is firing")
+            if per_sample is None:
+                for p in self.params:
+                    if self.mode == "ghost":
+                        p.grad = torch.zeros_like(p)
+                    else:
+                        p.grad_sample = torch.zeros((0, *p.shape), device=p.device, dtype=p.dtype)
+            elif self.mode == "ghost":
+                per_sample.sum().backward(retain_graph=True)  # hooks: per-sample norms
+                coeff = self.module.get_clipping_coef().detach()
+                self.optimizer.zero_grad(set_to_none=True)
+                self.module.disable_hooks()
+                try:  # the clipped sum: the loss re-weighted by each sample's clip factor
+                    (coeff.to(per_sample.dtype) * per_sample).sum().backward()
+                finally:
+                    self.module.enable_hooks()
+            else:
+                per_sample.sum().backward()
         self.optimizer.step()
         self.steps += 1
 

@@ -384,9 +384,9 @@ class CTGAN(NeuralTableSynthesizer):
                 # private batch, or one row would move the sum by more than the clip bound
                 fake, _, _, _ = fake_batch(B, grad=False)
                 logits = net.module(torch.cat([real, fake], 0)).squeeze(1)
-                loss = softplus(-logits[:m]).sum() + softplus(logits[m:]).sum()
-                net.step(loss)
-                loss_d = loss.detach() / (m + B)
+                per_row = torch.cat([softplus(-logits[:m]), softplus(logits[m:])])
+                net.step(per_row)
+                loss_d = per_row.detach().mean()
             net.freeze(True)  # the generator step records no per-sample gradients in D
             fake, raw, col, cat = fake_batch(B, grad=True)
             loss_adv = softplus(-net.module(fake).squeeze(1)).mean()

@@ -243,7 +243,7 @@ class TVAE(NeuralTableSynthesizer):
                 return {"loss": torch.zeros((), device=dev)}
             eps = torch.randn(len(rows), E, generator=gen, device=dev)
             per_row = net.module(X[rows], eps)
-            net.step(per_row.sum())
+            net.step(per_row)
             with torch.no_grad():
                 elbo.sigma.weight.clamp_(0.01, 1.0)
             return {"loss": per_row.detach().mean()}

@@ -209,10 +209,11 @@ class GANImageSynthesizer(ImageSynthesizer):
                 real, yb = X[idx], (y[idx] if y is not None else None)
                 labels = None if y is None else torch.cat([yb, y_fake])
                 out = Dp(aug(torch.cat([real, fake])), labels).float()
-                loss = _per_sample_d_loss(kind, out[:m]).sum()
-                loss = loss + _per_sample_d_loss(kind, -out[m:]).sum()
-                net.step(loss)
-                loss_d = loss.detach() / (m + B)
+                per_image = torch.cat(
+                    [_per_sample_d_loss(kind, out[:m]), _per_sample_d_loss(kind, -out[m:])]
+                )
+                net.step(per_image)
+                loss_d = per_image.detach().mean()
             net.freeze(True)  # the generator step records no per-sample gradients in D
             y_fake = self._draw_labels(B, gen)
             fake = self._g(G, self._z(B, gen), y_fake)

@@ -161,7 +161,7 @@ class _ConvVAESynth(ImageSynthesizer):
             xb, yb = X[idx], (y[idx] if y is not None else None)
             eps = torch.randn(len(idx), self.latent_dim, generator=gen, device=dev)
             per_image = net.module(xb, yb, eps) if yb is not None else net.module(xb, eps)
-            net.step(per_image.sum())
+            net.step(per_image)
             return {"loss": per_image.detach().mean()}
 
         net.module.train()

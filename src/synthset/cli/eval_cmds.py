@@ -2,8 +2,8 @@
 
 Reads the real, synthetic and (optionally) holdout tables, runs :func:`synthset.evaluate`, writes
 the report by the extension of ``--report`` and prints the scores: a table on stderr, or JSON /
-Markdown on stdout. The report path, the metric names and the target are checked before any data
-is read.
+Markdown on stdout. The report path and the metric names are checked before any data is read, the
+target and sensitive columns before the synthetic and holdout data are.
 """
 
 from __future__ import annotations
@@ -97,7 +97,13 @@ def _count(data: Any, adjective: str) -> str:
 def scores_table(report: Any) -> RichTable:
     """The scores as a rich table: family, metric, value, status and thresholds."""
     from synthset.evaluation.base import FAMILIES
-    from synthset.reporting.glossary import FAMILY_TITLES, error_of, fmt_thresholds, fmt_value
+    from synthset.reporting.glossary import (
+        FAMILY_TITLES,
+        error_of,
+        fmt_interval,
+        fmt_thresholds,
+        fmt_value,
+    )
 
     table = RichTable(title="Scores")
     table.add_column("family")
@@ -109,9 +115,8 @@ def scores_table(report: Any) -> RichTable:
     for m in sorted(report.metrics, key=lambda m: rank.get(m.family, len(rank))):
         status = Text(m.status or "–", style=STATUS_STYLE.get(m.status or "", "dim"))
         threshold = fmt_thresholds(m) if not error_of(m) else f"not computed: {error_of(m)}"
-        table.add_row(
-            FAMILY_TITLES.get(m.family, m.family), m.name, fmt_value(m), status, threshold
-        )
+        value = " ".join(filter(None, (fmt_value(m), fmt_interval(m))))
+        table.add_row(FAMILY_TITLES.get(m.family, m.family), m.name, value, status, threshold)
     return table
 
 
@@ -126,6 +131,14 @@ def evaluate(
     ] = None,
     target: Annotated[
         str | None, typer.Option(help="Column to predict for the utility metrics.")
+    ] = None,
+    sensitive: Annotated[
+        str | None,
+        typer.Option(
+            metavar="COLUMN",
+            help="Column an attacker tries to infer from the other columns via the nearest "
+            "synthetic row (the attribute_inference privacy metric; skipped without it).",
+        ),
     ] = None,
     metrics: Annotated[
         str | None,
@@ -172,6 +185,12 @@ def evaluate(
         raise ConfigError(
             f"`--target` {target!r} is not a column; columns: {', '.join(real_t.spec.names)}"
         )
+    if sensitive is not None and is_images:
+        raise ConfigError("--sensitive names a table column; leave it out for images")
+    if sensitive is not None and sensitive not in real_t.spec:
+        raise ConfigError(
+            f"`--sensitive` {sensitive!r} is not a column; columns: {', '.join(real_t.spec.names)}"
+        )
     syn_t = load_evaluation_table(synthetic)
     hold_t = load_evaluation_table(holdout) if holdout is not None else None
     if not quiet:
@@ -181,7 +200,7 @@ def evaluate(
             + " …"
         )
     start = time.perf_counter()
-    extra = {"image_resolution": image_resolution} if is_images else {}
+    extra = {"image_resolution": image_resolution} if is_images else {"sensitive": sensitive}
     result = run_evaluation(
         real_t, syn_t, hold_t, target=target, metrics=metrics, seed=seed, **extra
     )

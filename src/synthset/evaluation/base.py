@@ -162,6 +162,10 @@ class EvalContext:
         spec: the spec of ``real`` (kinds decide which metric treats a column how).
         target: the column to predict for utility metrics (None: utility is skipped).
         seed: seed of every random choice a metric makes (subsamples, CV folds, models).
+        sensitive: the column an attribute-inference attacker tries to guess (None: that attack
+            is skipped).
+        linkability_columns: the two disjoint column sets of the linkability attack (None:
+            the first and second half of the non-id columns).
     """
 
     real: pd.DataFrame
@@ -170,6 +174,8 @@ class EvalContext:
     spec: TableSpec
     target: str | None = None
     seed: int = 0
+    sensitive: str | None = None
+    linkability_columns: tuple[tuple[str, ...], tuple[str, ...]] | None = None
 
     @property
     def numeric_columns(self) -> list[str]:

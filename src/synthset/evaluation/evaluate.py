@@ -36,6 +36,8 @@ def evaluate(
     target: str | None = None,
     metrics: Sequence[str] | str | None = None,
     seed: int = 0,
+    sensitive: str | None = None,
+    linkability_columns: tuple[Sequence[str], Sequence[str]] | None = None,
     sample_rows: int = 5_000,
     device: str | None = None,
     image_resolution: int = 224,
@@ -57,6 +59,11 @@ def evaluate(
         metrics: families (``"fidelity"``) and/or metric names; None runs every metric of the
             data's modality.
         seed: seed of every subsample, fold and model the metrics use.
+        sensitive: a column the ``attribute_inference`` attack tries to guess from the others
+            (tables; the attack is skipped without it).
+        linkability_columns: two disjoint lists of columns the ``linkability`` attack tries to
+            join through the synthetic rows (tables; default: the first and second half of the
+            non-id columns).
         sample_rows: rows of each input kept in the report for plots (tables).
         device: where image feature extractors and classifiers run; None picks CUDA when
             available, else the CPU (images only).
@@ -73,6 +80,11 @@ def evaluate(
         A :class:`Report` (``.to_html()``, ``.to_json()``, ``.to_markdown()``).
     """
     if _is_images(real):
+        if sensitive is not None or linkability_columns is not None:
+            raise ConfigError(
+                "`sensitive` and `linkability_columns` name table columns; leave them out for "
+                "images"
+            )
         return _evaluate_images(
             real,
             synthetic,
@@ -91,8 +103,23 @@ def evaluate(
     hold = _aligned(holdout, real_t, "holdout") if holdout is not None else None
     if target is not None and target not in spec:
         raise ConfigError(f"`target` {target!r} is not a column; columns: {', '.join(spec.names)}")
+    _check_attack_columns(spec, sensitive, linkability_columns)
+    links = (
+        None
+        if linkability_columns is None
+        else (tuple(linkability_columns[0]), tuple(linkability_columns[1]))
+    )
     names = _select(metrics, "table")
-    ctx = EvalContext(real_t.data, syn, hold, spec, target=target, seed=seed)
+    ctx = EvalContext(
+        real_t.data,
+        syn,
+        hold,
+        spec,
+        target=target,
+        seed=seed,
+        sensitive=sensitive,
+        linkability_columns=links,
+    )
     results, seconds = _run_metrics(names, ctx)
     from synthset import __version__
 
@@ -105,6 +132,8 @@ def evaluate(
         "columns": spec.names,
         "kinds": {c.name: c.kind for c in spec.columns},
         "target": target,
+        "sensitive": sensitive,
+        "linkability_columns": None if links is None else [list(c) for c in links],
         "seed": seed,
         "seconds": seconds,
         "synthset_version": __version__,
@@ -115,6 +144,38 @@ def evaluate(
         real_sample=real_t.data.sample(min(sample_rows, len(real_t.data)), random_state=seed),
         synthetic_sample=syn.sample(min(sample_rows, len(syn)), random_state=seed),
     )
+
+
+def _check_attack_columns(
+    spec: Any,
+    sensitive: str | None,
+    linkability_columns: tuple[Sequence[str], Sequence[str]] | None,
+) -> None:
+    """Raise a ConfigError listing every problem with ``sensitive`` / ``linkability_columns``."""
+    usable = [c.name for c in spec.columns if c.kind != "id"]
+    problems = []
+    if sensitive is not None and sensitive not in usable:
+        why = "an id column" if sensitive in spec else "not a column"
+        problems.append(f"`sensitive` {sensitive!r} is {why}; columns: {', '.join(usable)}")
+    if linkability_columns is not None:
+        sets = list(linkability_columns) if not isinstance(linkability_columns, str) else []
+        if len(sets) != 2 or any(isinstance(s, str) or not len(s) for s in sets):
+            problems.append(
+                "`linkability_columns` must be two non-empty lists of column names, e.g. "
+                "(['age', 'sex'], ['zip', 'income'])"
+            )
+        else:
+            unknown = [c for s in sets for c in s if c not in usable]
+            shared = sorted(set(sets[0]) & set(sets[1]))
+            if unknown:
+                problems.append(
+                    f"`linkability_columns` names {unknown}, which are not (non-id) columns; "
+                    f"columns: {', '.join(usable)}"
+                )
+            if shared:
+                problems.append(f"`linkability_columns` must be disjoint; both hold {shared}")
+    if problems:
+        raise ConfigError("; ".join(problems))
 
 
 def _run_metrics(

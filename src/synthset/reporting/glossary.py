@@ -157,6 +157,16 @@ def fmt_value(metric: MetricResult) -> str:
     return fmt_number(metric.value)
 
 
+def fmt_interval(metric: MetricResult) -> str:
+    """``[0.485, 0.576]``: the value's 95% interval from ``details["ci_low"]`` /
+    ``details["ci_high"]``, or an empty string when the metric reports none."""
+    details = metric.details if isinstance(metric.details, dict) else {}
+    lo, hi = details.get("ci_low"), details.get("ci_high")
+    if is_missing(metric.value) or is_missing(lo) or is_missing(hi):
+        return ""
+    return f"[{fmt_number(lo)}, {fmt_number(hi)}]"
+
+
 def fmt_thresholds(metric: MetricResult) -> str:
     """``pass ≥ 0.85 · warn ≥ 0.7`` in the metric's direction, or an em dash."""
     t = metric.thresholds

@@ -30,6 +30,7 @@ from synthset.reporting.glossary import (
     error_of,
     family_question,
     fmt_direction,
+    fmt_interval,
     fmt_number,
     fmt_thresholds,
     fmt_value,
@@ -261,7 +262,12 @@ def _score_table(metrics: list[MetricResult]) -> str:
             [
                 f"<code>{_e(m.name)}</code>",
                 _e(FAMILY_TITLES.get(m.family, m.family)),
-                f'<span class="num">{fmt_value(m)}</span>',
+                f'<span class="num">{fmt_value(m)}</span>'
+                + (
+                    f'<br><span class="dim">95% CI {fmt_interval(m)}</span>'
+                    if fmt_interval(m)
+                    else ""
+                ),
                 _metric_pill(m),
                 f'{_e(fmt_thresholds(m))}<br><span class="dim">{fmt_direction(m)}</span>',
                 f'<span class="dim">{what}</span>',

@@ -10,6 +10,7 @@ from synthset.reporting.glossary import (
     FAMILY_TITLES,
     error_of,
     family_question,
+    fmt_interval,
     fmt_number,
     fmt_thresholds,
     fmt_value,
@@ -84,7 +85,13 @@ def render_markdown(report: Any) -> str:
             if error_of(m):
                 text = f"not computed: {error_of(m)}"
             rows.append(
-                [f"`{m.name}`", fmt_value(m), _mark(m.status), fmt_thresholds(m), _cell(text)]
+                [
+                    f"`{m.name}`",
+                    " ".join(filter(None, (fmt_value(m), fmt_interval(m)))),
+                    _mark(m.status),
+                    fmt_thresholds(m),
+                    _cell(text),
+                ]
             )
         lines += _table(["metric", "value", "status", "thresholds", "what it means"], rows)
         if fam == "fidelity" and "column_shapes" in report:
@@ -157,7 +164,15 @@ def _meta_lines(meta: dict[str, Any]) -> list[str]:
         rows.append(["image shape", " × ".join(str(v) for v in meta["image_shape"])])
     if meta.get("classes"):
         rows.append(["classes", len(meta["classes"])])
-    for key in ("target", "seed", "device", "image_resolution", "max_images", "synthset_version"):
+    for key in (
+        "target",
+        "sensitive",
+        "seed",
+        "device",
+        "image_resolution",
+        "max_images",
+        "synthset_version",
+    ):
         if meta.get(key) is not None:
             rows.append([key.replace("_", " "), _cell(meta[key])])
     seconds = meta.get("seconds") or {}

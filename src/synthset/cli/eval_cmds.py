@@ -167,6 +167,15 @@ def evaluate(
             min=32,
         ),
     ] = 224,
+    model: Annotated[
+        Path | None,
+        typer.Option(
+            "--model",
+            help="The model folder that made the synthetic data: the report states its "
+            "differential-privacy guarantee (or that it had none).",
+            show_default=False,
+        ),
+    ] = None,
     overwrite: Overwrite = False,
     quiet: Quiet = False,
 ) -> None:
@@ -177,6 +186,9 @@ def evaluate(
     if report is not None:
         check_not_exists(report, overwrite)
     check_metric_names(metrics)
+    from synthset.evaluation.evaluate import privacy_record
+
+    dp_record = privacy_record(model)  # a bad model folder fails before any data is read
     real_t = load_evaluation_table(real)
     is_images = getattr(real_t, "modality", "table") == "image"
     if target is not None and is_images:
@@ -202,7 +214,7 @@ def evaluate(
     start = time.perf_counter()
     extra = {"image_resolution": image_resolution} if is_images else {"sensitive": sensitive}
     result = run_evaluation(
-        real_t, syn_t, hold_t, target=target, metrics=metrics, seed=seed, **extra
+        real_t, syn_t, hold_t, target=target, metrics=metrics, seed=seed, privacy=dp_record, **extra
     )
     seconds = time.perf_counter() - start
     if report is not None:

@@ -43,6 +43,7 @@ def evaluate(
     image_resolution: int = 224,
     max_images: int = 2_000,
     cache_dir: str | os.PathLike | bool | None = None,
+    privacy: Any = None,
 ) -> Report:
     """Measure how good synthetic data is: fidelity, utility and privacy.
 
@@ -75,10 +76,15 @@ def evaluate(
             training image (images only).
         cache_dir: folder of the cached domain classifiers (None: ``$SYNTHSET_CACHE_DIR`` or
             ``~/.cache/synthset``; False: no cache) (images only).
+        privacy: the differential-privacy record of the synthesizer that made ``synthetic``:
+            the fitted synthesizer, its ``privacy_`` dict, or the path of a saved model. The
+            report then states the (ε, δ) guarantee and what the preprocessing paid for; a
+            synthesizer trained without DP is stated as such.
 
     Returns:
         A :class:`Report` (``.to_html()``, ``.to_json()``, ``.to_markdown()``).
     """
+    dp_record = privacy_record(privacy)
     if _is_images(real):
         if sensitive is not None or linkability_columns is not None:
             raise ConfigError(
@@ -96,6 +102,7 @@ def evaluate(
             image_resolution=image_resolution,
             max_images=max_images,
             cache_dir=cache_dir,
+            dp_record=dp_record,
         )
     real_t = as_table(real)
     spec = real_t.spec
@@ -138,6 +145,8 @@ def evaluate(
         "seconds": seconds,
         "synthset_version": __version__,
     }
+    if dp_record is not None:
+        meta["differential_privacy"] = dp_record
     return Report(
         metrics=results,
         meta=meta,
@@ -236,6 +245,7 @@ def _evaluate_images(
     image_resolution: int,
     max_images: int,
     cache_dir: str | os.PathLike | bool | None,
+    dp_record: dict[str, Any] | None = None,
 ) -> Report:
     from synthset.data.images import as_images
     from synthset.evaluation.images.context import ImageEvalContext
@@ -284,7 +294,63 @@ def _evaluate_images(
         "seconds": seconds,
         "synthset_version": __version__,
     }
+    if dp_record is not None:
+        meta["differential_privacy"] = dp_record
     return Report(metrics=results, meta=meta, real_images=real_i, synthetic_images=syn)
+
+
+DP_KEYS = (
+    "epsilon",
+    "delta",
+    "target_epsilon",
+    "accountant",
+    "noise_multiplier",
+    "max_grad_norm",
+    "sample_rate",
+    "steps",
+    "rows",
+    "private_networks",
+    "guarantee",
+    "delta_selection",
+)
+
+
+def privacy_record(privacy: Any) -> dict[str, Any] | None:
+    """The report's account of differential privacy: from a synthesizer, its ``privacy_``
+    dict, or a saved model's folder. ``{"dp": False}`` for a model trained without DP.
+
+    Raises:
+        ConfigError: an object that is none of these, or a dict without ε and δ.
+    """
+    if privacy is None:
+        return None
+    if isinstance(privacy, (str, os.PathLike)):
+        from synthset.artifacts import read_config
+
+        config = read_config(privacy)
+        record = config.get("privacy")
+        name = config.get("synthesizer")
+    elif isinstance(privacy, dict) and "dp" in privacy:  # already a record
+        return privacy
+    elif isinstance(privacy, dict):
+        record, name = privacy, None
+    elif hasattr(privacy, "get_params") and hasattr(privacy, "spec_"):
+        record, name = getattr(privacy, "privacy_", None), getattr(privacy, "name", None)
+    else:
+        raise ConfigError(
+            "`privacy` must be a fitted synthesizer, its privacy_ dict or a saved model's "
+            f"folder, got {type(privacy).__name__}"
+        )
+    if not record:
+        return {"dp": False, "synthesizer": name}
+    if "epsilon" not in record or "delta" not in record:
+        raise ConfigError("`privacy` lacks 'epsilon' and 'delta'; pass a synthesizer's privacy_")
+    out = {"dp": True, "synthesizer": name, **{k: record[k] for k in DP_KEYS if k in record}}
+    pre = record.get("preprocessing") or {}
+    out["preprocessing"] = {
+        k: pre[k] for k in ("epsilon_alone", "noise_multiplier", "columns", "public") if k in pre
+    }
+    return out
 
 
 def _aligned_images(data: Any, real: Any, what: str) -> Any:

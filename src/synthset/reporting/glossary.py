@@ -221,3 +221,31 @@ def rows_line(meta: dict[str, Any]) -> str:
     rows = meta.get(unit) if isinstance(meta.get(unit), dict) else {}
     parts = [f"{fmt_number(n)} {k}" for k, n in rows.items() if n is not None]
     return " · ".join(parts) + f" {unit}" if parts else ""
+
+
+def dp_line(meta: dict[str, Any]) -> str:
+    """One line on differential privacy from ``meta["differential_privacy"]`` ("" when the
+    report was made without a privacy record)."""
+    dp = meta.get("differential_privacy")
+    if not isinstance(dp, dict):
+        return ""
+    if not dp.get("dp"):
+        return "trained without differential privacy"
+    text = f"differentially private: ε = {fmt_number(dp.get('epsilon'))}"
+    text += f", δ = {float(dp.get('delta', 0)):.2g}"
+    if dp.get("accountant"):
+        text += f" ({str(dp['accountant']).upper()} accountant)"
+    return text
+
+
+def dp_sources(meta: dict[str, Any]) -> list[tuple[str, str]]:
+    """(column, "what: source; …") for every column the private preprocessing reports."""
+    dp = meta.get("differential_privacy")
+    if not isinstance(dp, dict):
+        return []
+    cols = (dp.get("preprocessing") or {}).get("columns") or {}
+    return [
+        (str(name), "; ".join(f"{k}: {v}" for k, v in src.items()))
+        for name, src in cols.items()
+        if isinstance(src, dict)
+    ]

@@ -27,6 +27,8 @@ from synthset.reporting import plots
 from synthset.reporting.glossary import (
     FAMILY_TITLES,
     HEADLINE,
+    dp_line,
+    dp_sources,
     error_of,
     family_question,
     fmt_direction,
@@ -86,7 +88,7 @@ def render_html(report: Any) -> str:
         body.append(_image_fidelity(report) if image else _fidelity(report, meta))
     if report.family("utility"):
         body.append(_utility(report))
-    if report.family("privacy"):
+    if report.family("privacy") or isinstance(meta.get("differential_privacy"), dict):
         body.append(_image_privacy(report) if image else _privacy(report))
     if not image:
         body.append(_samples(report.real_sample, report.synthetic_sample))
@@ -201,6 +203,8 @@ def _header(meta: dict[str, Any], families: list[str]) -> str:
         sub += f" · {_e(h)}×{_e(w)} {'grey' if c == 1 else 'RGB'}"
     if isinstance(meta.get("classes"), list):
         sub += f" · {len(meta['classes'])} classes"
+    if dp_line(meta):
+        sub += f" · {_e(dp_line(meta))}"
     return f'<header><h1>{_e(_title(meta))}</h1><p class="sub">{sub}</p><nav>{nav}</nav></header>'
 
 
@@ -513,8 +517,50 @@ def _first(d: dict[str, Any], keys: Iterable[str]) -> Any:
 
 
 # --- privacy ----------------------------------------------------------------------------------
+def _dp_block(meta: dict[str, Any]) -> str:
+    """The differential-privacy guarantee and what its preprocessing paid for."""
+    dp = meta.get("differential_privacy")
+    if not isinstance(dp, dict):
+        return ""
+    if not dp.get("dp"):
+        return (
+            "<p><b>Differential privacy:</b> none — the synthesizer was trained without DP, so "
+            "only the measured risks below speak for these data.</p>"
+        )
+    text = f"<p><b>Differential privacy:</b> {_e(dp.get('guarantee') or dp_line(meta))}."
+    bits = []
+    for key, label in (
+        ("noise_multiplier", "noise multiplier"),
+        ("max_grad_norm", "clip bound"),
+        ("steps", "steps"),
+        ("sample_rate", "sample rate"),
+    ):
+        if dp.get(key) is not None:
+            bits.append(f"{label} {_e(fmt_number(dp[key]))}")
+    if dp.get("private_networks"):
+        bits.append("private networks: " + _e(", ".join(map(str, dp["private_networks"]))))
+    pre = dp.get("preprocessing") or {}
+    if pre.get("epsilon_alone") is not None:
+        bits.append(f"preprocessing alone: ε = {_e(fmt_number(pre['epsilon_alone']))}")
+    if bits:
+        text += " " + " · ".join(bits) + "."
+    text += "</p>"
+    rows = [[_e(c), _e(src)] for c, src in dp_sources(meta)]
+    if rows:
+        text += _details_html(
+            "What the preprocessing declared public and what it paid for",
+            _table(["column", "source"], rows)
+            + (f"<p>{_e(pre['public'])}.</p>" if pre.get("public") else ""),
+        )
+    return text
+
+
+def _details_html(summary: str, body: str) -> str:
+    return f"<details><summary>{_e(summary)}</summary>{body}</details>"
+
+
 def _privacy(report: Any) -> str:
-    parts = [_family_head("privacy")]
+    parts = [_family_head("privacy"), _dp_block(report.meta or {})]
     figs = []
     dcr = _get(report, "dcr")
     if dcr is not None and isinstance(_details(dcr).get("histogram"), dict):
@@ -741,7 +787,7 @@ _SPACE_TITLES = {"pixel": "in pixels", "feature": "in ImageNet features"}
 
 
 def _image_privacy(report: Any) -> str:
-    parts = [_family_head("privacy", image=True)]
+    parts = [_family_head("privacy", image=True), _dp_block(report.meta or {})]
     dcr = _get(report, "image_dcr")
     if dcr is not None and isinstance(_details(dcr).get("histogram"), dict):
         figs = []

@@ -8,6 +8,8 @@ from typing import Any
 from synthset.evaluation.base import FAMILIES
 from synthset.reporting.glossary import (
     FAMILY_TITLES,
+    dp_line,
+    dp_sources,
     error_of,
     family_question,
     fmt_interval,
@@ -42,6 +44,8 @@ def render_markdown(report: Any) -> str:
     intro = rows_line(meta)
     if meta.get("target"):
         intro += f"; target `{_cell(meta['target'])}`"
+    if dp_line(meta):
+        intro += f"; {dp_line(meta)}"
     if intro:
         lines += [intro, ""]
 
@@ -175,6 +179,11 @@ def _meta_lines(meta: dict[str, Any]) -> list[str]:
     ):
         if meta.get(key) is not None:
             rows.append([key.replace("_", " "), _cell(meta[key])])
+    dp = meta.get("differential_privacy")
+    if isinstance(dp, dict):
+        rows.append(["differential privacy", _cell(dp.get("guarantee") or dp_line(meta))])
+        for column, src in dp_sources(meta):
+            rows.append([f"DP preprocessing ({_cell(column)})", _cell(src)])
     seconds = meta.get("seconds") or {}
     if seconds:
         total = sum(float(s) for s in seconds.values())

@@ -58,6 +58,24 @@ class PrivateFit:
         )
         return self.noise_multiplier
 
+    def private_net(self, module: Any, make_optimizer: Any, generator: Any) -> Any:
+        """A :class:`~synthset.privacy.dpsgd.PrivateNet` for ``module`` with the planned noise,
+        the configured clip bound and the planned expected batch (call ``plan_training``
+        first). ``module`` is made Opacus-compatible first (batch norm → group norm), then
+        ``make_optimizer(parameters)`` builds its optimizer over the final parameters."""
+        from synthset.privacy.dpsgd import PrivateNet, make_compatible
+
+        module = make_compatible(module)
+        return PrivateNet(
+            module,
+            make_optimizer(module.parameters()),
+            noise_multiplier=self.noise_multiplier,
+            max_grad_norm=self.cfg.max_grad_norm,
+            expected_batch_size=self.sample_rate * self.n_rows,
+            generator=generator,
+            secure_mode=self.cfg.secure_mode,
+        )
+
     def epsilon_after(self, steps: int) -> float:
         """Total ε spent once ``steps`` training steps have been charged (the preprocessing's
         RDP is composed once and reused)."""

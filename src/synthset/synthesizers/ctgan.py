@@ -281,8 +281,6 @@ class CTGAN(NeuralTableSynthesizer):
     # ---------------------------------------------------------------- DP training
     def _train_private(self, X: Tensor) -> None:
         """DP-CTGAN: the discriminator is trained with DP-SGD; see the ``dp`` argument."""
-        from synthset.privacy.dpsgd import PrivateNet, make_compatible
-
         dev = self.device_
         disc = self.encoder_.discrete_spans
         sizes = [s.size for s in disc]
@@ -304,7 +302,7 @@ class CTGAN(NeuralTableSynthesizer):
         init_seed = derive_seed(self.random_state, 2)
         B, N = self.batch_size, len(X)
         n_steps = steps_per_epoch(N, B)
-        sigma = self._private.plan_training(
+        self._private.plan_training(
             batch_size=B,
             steps=self.epochs * n_steps * self.discriminator_steps,
             what="training: discriminator (DP-SGD, Poisson sampling)",
@@ -319,21 +317,16 @@ class CTGAN(NeuralTableSynthesizer):
             for h in self.discriminator_dim:
                 layers += [nn.Linear(dim, h), nn.LeakyReLU(0.2), nn.Dropout(0.5)]
                 dim = h
-            D = make_compatible(nn.Sequential(*layers, nn.Linear(dim, 1)).to(dev))
-            opt_d = torch.optim.Adam(
-                D.parameters(),
-                lr=self.discriminator_lr,
-                betas=(0.5, 0.9),
-                weight_decay=self.discriminator_decay,
-            )
-            net = PrivateNet(
+            D = nn.Sequential(*layers, nn.Linear(dim, 1)).to(dev)
+            net = self._private.private_net(
                 D,
-                opt_d,
-                noise_multiplier=sigma,
-                max_grad_norm=self._dp.max_grad_norm,
-                expected_batch_size=B,
-                generator=noise_gen,
-                secure_mode=self._dp.secure_mode,
+                lambda ps: torch.optim.Adam(
+                    ps,
+                    lr=self.discriminator_lr,
+                    betas=(0.5, 0.9),
+                    weight_decay=self.discriminator_decay,
+                ),
+                noise_gen,
             )
             self._train_private_loop(X, codes, net, gen)
         self._finish_private(net.steps, self.discriminator_steps, ["discriminator"])

@@ -203,7 +203,7 @@ class TVAE(NeuralTableSynthesizer):
     # ---------------------------------------------------------------- DP training
     def _train_private(self, X: Tensor) -> None:
         """DP-TVAE: the whole ELBO is trained with DP-SGD; see the ``dp`` argument."""
-        from synthset.privacy.dpsgd import PrivateNet, make_compatible, poisson_batch
+        from synthset.privacy.dpsgd import poisson_batch
 
         dev = self.device_
         gen = make_torch_generator(derive_seed(self.random_state, 1), dev)
@@ -211,7 +211,7 @@ class TVAE(NeuralTableSynthesizer):
         init_seed = derive_seed(self.random_state, 2)
         B, N = self.batch_size, len(X)
         n_steps = steps_per_epoch(N, B)
-        sigma = self._private.plan_training(
+        self._private.plan_training(
             batch_size=B,
             steps=self.epochs * n_steps,
             what="training: encoder + decoder (DP-SGD, Poisson sampling)",
@@ -220,19 +220,12 @@ class TVAE(NeuralTableSynthesizer):
         with torch.random.fork_rng(devices=devices):
             torch.manual_seed(init_seed if init_seed is not None else torch.seed())
             self._build()
-        elbo = make_compatible(
-            _PerRowELBO(self.encoder_net_, self.decoder_, self.layout_, self.loss_factor)
+        net = self._private.private_net(
+            _PerRowELBO(self.encoder_net_, self.decoder_, self.layout_, self.loss_factor),
+            lambda ps: torch.optim.Adam(ps, lr=self.learning_rate, weight_decay=self.l2scale),
+            noise_gen,
         )
-        opt = torch.optim.Adam(elbo.parameters(), lr=self.learning_rate, weight_decay=self.l2scale)
-        net = PrivateNet(
-            elbo,
-            opt,
-            noise_multiplier=sigma,
-            max_grad_norm=self._dp.max_grad_norm,
-            expected_batch_size=B,
-            generator=noise_gen,
-            secure_mode=self._dp.secure_mode,
-        )
+        elbo = net.inner
         E = self.config_.embedding_dim
 
         def step() -> dict[str, Tensor]:

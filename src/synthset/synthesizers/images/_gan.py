@@ -157,12 +157,12 @@ class GANImageSynthesizer(ImageSynthesizer):
         norm); the generator learns through it (post-processing) and is what is saved. Each
         step scores the real batch (its size varies) and a fixed number of fakes (the public
         batch size), so one image moves the clipped sum by at most the clip bound."""
-        from synthset.privacy.dpsgd import PrivateNet, make_compatible, poisson_batch
+        from synthset.privacy.dpsgd import poisson_batch
 
         dev = self.device_
         N, B = len(X), self.batch_size_
         steps = max(N // B, 1)
-        sigma = self._private.plan_training(
+        self._private.plan_training(
             batch_size=B,
             steps=self.epochs * steps,
             what="training: discriminator (DP-SGD, Poisson sampling)",
@@ -172,24 +172,17 @@ class GANImageSynthesizer(ImageSynthesizer):
             if init_seed is not None:
                 torch.manual_seed(init_seed)
             G, D = self._build(X.shape[1])
-        G, D = G.to(dev), make_compatible(D.to(dev))
+        G = G.to(dev)
         self.generator_ = G
         self.ema_ = EMA(G, self.ema) if self.ema else None
         opt_g = torch.optim.Adam(G.parameters(), lr=self.lr_g, betas=self.betas)
-        opt_d = torch.optim.Adam(D.parameters(), lr=self.lr_d, betas=self.betas)
         gen = make_torch_generator(derive_seed(self.random_state, 2), dev)
         aug_gen = make_torch_generator(derive_seed(self.random_state, 3), dev)
         noise_gen = make_torch_generator(derive_seed(self.random_state, 4), dev)
         policy = self._diffaugment_policy(N)
         self.diffaugment_used_ = ",".join(policy)
-        net = PrivateNet(
-            D,
-            opt_d,
-            noise_multiplier=sigma,
-            max_grad_norm=self._dp.max_grad_norm,
-            expected_batch_size=B,
-            generator=noise_gen,
-            secure_mode=self._dp.secure_mode,
+        net = self._private.private_net(
+            D.to(dev), lambda ps: torch.optim.Adam(ps, lr=self.lr_d, betas=self.betas), noise_gen
         )
         Dp, ema, kind = net.module, self.ema_, self.loss
 

@@ -129,27 +129,20 @@ class _ConvVAESynth(ImageSynthesizer):
 
     def _train_private(self, model: ConvVAE, X: Tensor, y: Tensor | None) -> None:
         """DP-SGD over the whole VAE: Poisson batches, each image's ELBO gradient clipped."""
-        from synthset.privacy.dpsgd import PrivateNet, make_compatible, poisson_batch
+        from synthset.privacy.dpsgd import poisson_batch
 
         dev = self.device_
         N, B = len(X), self.batch_size_
         steps = max(N // B, 1)
-        sigma = self._private.plan_training(
+        self._private.plan_training(
             batch_size=B,
             steps=self.epochs * steps,
             what="training: encoder + decoder (DP-SGD, Poisson sampling)",
         )
-        elbo = make_compatible(
-            _PerImageELBO(model, self.beta, self.default_beta, self.reconstruction)
-        )
-        net = PrivateNet(
-            elbo,
-            torch.optim.Adam(elbo.parameters(), lr=self.lr),
-            noise_multiplier=sigma,
-            max_grad_norm=self._dp.max_grad_norm,
-            expected_batch_size=B,
-            generator=make_torch_generator(derive_seed(self.random_state, 4), dev),
-            secure_mode=self._dp.secure_mode,
+        net = self._private.private_net(
+            _PerImageELBO(model, self.beta, self.default_beta, self.reconstruction),
+            lambda ps: torch.optim.Adam(ps, lr=self.lr),
+            make_torch_generator(derive_seed(self.random_state, 4), dev),
         )
         gen = make_torch_generator(derive_seed(self.random_state, 2), dev)
 

@@ -99,6 +99,7 @@ def test_public_metadata_costs_nothing_for_what_it_declares():
     assert s.privacy_["delta_selection"] == 0.0  # no category discovery to pay for
 
 
+@pytest.mark.filterwarnings("ignore::synthset.synthesizers._neural.FewStepsWarning")
 def test_bad_dp_settings_are_named():
     with pytest.raises(ConfigError, match="delta"):
         _fit("tvae", {"epsilon": 1.0, "delta": 0.01}, epochs=1)

@@ -245,6 +245,8 @@ class TVAE(NeuralTableSynthesizer):
         self.history_ = trainer.fit(step)
         with torch.no_grad():
             self.decoder_.sigma.copy_(elbo.sigma.weight[:, 0])
+        # the trained layers are the wrapped module's (a copy, had Opacus had to fix a layer)
+        self.encoder_net_, self.decoder_.body = elbo.encoder, elbo.body
         self._finish_private(net.steps, 1, ["encoder", "decoder"])
 
     # ---------------------------------------------------------------- sampling

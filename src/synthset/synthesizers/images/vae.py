@@ -160,7 +160,8 @@ class _ConvVAESynth(ImageSynthesizer):
         net.module.train()
         trainer = Trainer(epochs=self.epochs, steps_per_epoch=steps, callbacks=self._callbacks())
         self.history_ = trainer.fit(step)
-        model.eval()
+        # the trained network is the wrapped one (a copy, had Opacus had to fix a layer)
+        self.model_ = net.inner.model.eval()
         self._finish_private(net.steps, ["encoder", "decoder"])
 
     def _sampling_net(self) -> nn.Module:

@@ -74,6 +74,11 @@ def main() -> None:
             }
             rows.append(row)
             print(row, flush=True)
+            write(out, args, rows, time.perf_counter() - t_all)  # after every run
+
+
+def write(out: Path, args: argparse.Namespace, rows: list[dict], seconds: float) -> None:
+    """The JSON and Markdown results so far (atomic renames)."""
     meta = {
         "command": "benchmarks/privacy_images.py "
         + " ".join(
@@ -83,7 +88,7 @@ def main() -> None:
         "epochs": args.epochs,
         "delta": DELTA,
         "n_samples": args.n_samples,
-        "seconds": round(time.perf_counter() - t_all, 1),
+        "seconds": round(seconds, 1),
     }
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.with_suffix(".json.tmp")
@@ -93,13 +98,15 @@ def main() -> None:
         "# DP image synthesis on Fashion-MNIST",
         "",
         "Reproduce: `OMP_NUM_THREADS=1 SYNTHSET_NUM_THREADS=1 PYTHONPATH=src .venv/bin/python "
-        f"benchmarks/privacy_images.py --epochs {args.epochs} --overwrite`",
+        f"benchmarks/privacy_images.py --epochs {args.epochs} --models {args.models} "
+        "--overwrite`",
         "",
         f"60,000 training images, {args.n_samples:,} samples scored against the 10,000 test "
         f"images; {args.epochs} epoch(s) at every ε, δ = {DELTA:g}; domain FID on a small CNN "
         "trained on the real images (lower is better); CAS = accuracy on real test images of a "
         "classifier trained on the samples; 'closer than holdout' = share of samples closer to a "
-        f"training image than the holdout's 5th percentile. Wall time {meta['seconds']:.0f} s.",
+        f"training image than the holdout's 5th percentile. One torch thread on a shared 2-core "
+        f"machine; fit seconds include nothing else.",
         "",
         "| model | ε | ε spent | σ | fit s | domain FID | CAS | closer than holdout | copies |",
         "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
@@ -119,7 +126,6 @@ def main() -> None:
     tmp = out.with_suffix(".md.tmp")
     tmp.write_text("\n".join(lines) + "\n")
     tmp.replace(out.with_suffix(".md"))
-    print("\n".join(lines))
 
 
 if __name__ == "__main__":

@@ -159,6 +159,18 @@ class NeuralTableSynthesizer(Synthesizer):
         ).fit(surrogate, prep.spec, seed=enc_seed)
         return privatise_rows(data.data, prep)
 
+    def _plan_private(self, n_rows: int, what: str, dp_steps_per_step: int = 1) -> int:
+        """Solve the DP-SGD noise for ``epochs`` passes of Poisson batches of ``batch_size``
+        over ``n_rows`` (``dp_steps_per_step`` private updates per trainer step); returns the
+        trainer steps per epoch."""
+        steps = steps_per_epoch(n_rows, self.batch_size)
+        self._private.plan_training(
+            batch_size=self.batch_size,
+            steps=self.epochs * steps * dp_steps_per_step,
+            what=what,
+        )
+        return steps
+
     def _finish_private(self, steps: int, dp_steps_per_step: int, networks: list[str]) -> None:
         """Record the spent budget in ``privacy_`` and the per-epoch ε in the history."""
         self._private.annotate_history(self.history_, dp_steps_per_step)

@@ -300,12 +300,8 @@ class CTGAN(NeuralTableSynthesizer):
         gen = make_torch_generator(derive_seed(self.random_state, 1), dev)
         noise_gen = make_torch_generator(derive_seed(self.random_state, 3), dev)
         init_seed = derive_seed(self.random_state, 2)
-        B, N = self.batch_size, len(X)
-        n_steps = steps_per_epoch(N, B)
-        self._private.plan_training(
-            batch_size=B,
-            steps=self.epochs * n_steps * self.discriminator_steps,
-            what="training: discriminator (DP-SGD, Poisson sampling)",
+        self._plan_private(
+            len(X), "training: discriminator (DP-SGD, Poisson sampling)", self.discriminator_steps
         )
         devices = [dev] if dev.type == "cuda" else []
         with torch.random.fork_rng(devices=devices):

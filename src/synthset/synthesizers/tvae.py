@@ -210,12 +210,7 @@ class TVAE(NeuralTableSynthesizer):
         noise_gen = make_torch_generator(derive_seed(self.random_state, 3), dev)
         init_seed = derive_seed(self.random_state, 2)
         B, N = self.batch_size, len(X)
-        n_steps = steps_per_epoch(N, B)
-        self._private.plan_training(
-            batch_size=B,
-            steps=self.epochs * n_steps,
-            what="training: encoder + decoder (DP-SGD, Poisson sampling)",
-        )
+        n_steps = self._plan_private(N, "training: encoder + decoder (DP-SGD, Poisson sampling)")
         devices = [dev] if dev.type == "cuda" else []
         with torch.random.fork_rng(devices=devices):
             torch.manual_seed(init_seed if init_seed is not None else torch.seed())

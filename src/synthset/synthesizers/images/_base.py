@@ -193,6 +193,15 @@ class ImageSynthesizer(Synthesizer):
         self._private.preprocessing = pre
         return counts
 
+    def _plan_private(self, n_images: int, what: str) -> int:
+        """Solve the DP-SGD noise for ``epochs`` passes of Poisson batches of ``batch_size_``
+        over ``n_images``; returns the steps per epoch."""
+        steps = max(n_images // self.batch_size_, 1)
+        self._private.plan_training(
+            batch_size=self.batch_size_, steps=self.epochs * steps, what=what
+        )
+        return steps
+
     def _finish_private(self, steps: int, networks: list[str]) -> None:
         """Record the spent budget in ``privacy_`` and the per-epoch ε in the history."""
         self._private.annotate_history(self.history_, 1)

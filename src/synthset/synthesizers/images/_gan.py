@@ -161,12 +161,7 @@ class GANImageSynthesizer(ImageSynthesizer):
 
         dev = self.device_
         N, B = len(X), self.batch_size_
-        steps = max(N // B, 1)
-        self._private.plan_training(
-            batch_size=B,
-            steps=self.epochs * steps,
-            what="training: discriminator (DP-SGD, Poisson sampling)",
-        )
+        steps = self._plan_private(N, "training: discriminator (DP-SGD, Poisson sampling)")
         init_seed = derive_seed(self.random_state, 1)
         with torch.random.fork_rng(devices=[dev] if dev.type == "cuda" else []):
             if init_seed is not None:

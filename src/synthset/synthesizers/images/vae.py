@@ -133,12 +133,7 @@ class _ConvVAESynth(ImageSynthesizer):
 
         dev = self.device_
         N, B = len(X), self.batch_size_
-        steps = max(N // B, 1)
-        self._private.plan_training(
-            batch_size=B,
-            steps=self.epochs * steps,
-            what="training: encoder + decoder (DP-SGD, Poisson sampling)",
-        )
+        steps = self._plan_private(N, "training: encoder + decoder (DP-SGD, Poisson sampling)")
         net = self._private.private_net(
             _PerImageELBO(model, self.beta, self.default_beta, self.reconstruction),
             lambda ps: torch.optim.Adam(ps, lr=self.lr),

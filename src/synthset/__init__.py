@@ -7,12 +7,13 @@ from typing import Any
 __version__ = "0.1.0"
 
 from synthset.artifacts import load  # noqa: E402
-from synthset.data import Table, TableSpec, read_table, write_table  # noqa: E402
+from synthset.data import Table, TableSpec, Texts, read_table, read_texts, write_table  # noqa: E402
 from synthset.registry import list_synthesizers, make_synthesizer, register  # noqa: E402
 
 __all__ = [
     "Table",
     "TableSpec",
+    "Texts",
     "__version__",
     "augment",
     "datasets",
@@ -21,6 +22,7 @@ __all__ = [
     "load",
     "make_synthesizer",
     "read_table",
+    "read_texts",
     "register",
     "write_table",
 ]

@@ -177,8 +177,9 @@ def spec_from_dict(d: dict[str, Any]) -> Any:
     """Rebuild a spec from its JSON form, dispatching on its ``modality``."""
     from synthset.data.images import ImageSpec
     from synthset.data.spec import TableSpec
+    from synthset.data.texts import TextSpec
 
-    kinds = {"table": TableSpec, "image": ImageSpec}
+    kinds = {"table": TableSpec, "image": ImageSpec, "text": TextSpec}
     modality = d.get("modality") if isinstance(d, dict) else None
     if modality not in kinds:
         raise ArtifactError(f"spec.json has unknown modality {modality!r}")

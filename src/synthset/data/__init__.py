@@ -4,6 +4,8 @@ from synthset.data.image_io import read_images, write_images
 from synthset.data.images import Images, ImageSpec, as_images, concat_images
 from synthset.data.spec import ColumnSpec, TableSpec
 from synthset.data.table import Table, as_table, read_table, write_table
+from synthset.data.text_tokenizer import TextTokenizer
+from synthset.data.texts import Texts, TextSpec, as_texts, concat_texts, read_texts, write_texts
 
 __all__ = [
     "ColumnSpec",
@@ -11,11 +13,18 @@ __all__ = [
     "Images",
     "Table",
     "TableSpec",
+    "TextSpec",
+    "TextTokenizer",
+    "Texts",
     "as_images",
     "as_table",
+    "as_texts",
     "concat_images",
+    "concat_texts",
     "read_images",
     "read_table",
+    "read_texts",
     "write_images",
     "write_table",
+    "write_texts",
 ]

@@ -4,6 +4,7 @@ from synthset.synthesizers.base import Synthesizer
 from synthset.synthesizers.ctgan import CTGAN
 from synthset.synthesizers.gaussian_copula import GaussianCopula
 from synthset.synthesizers.images import CGAN, DCGAN, WGANGP, ImageSynthesizer
+from synthset.synthesizers.text import TextSynthesizer
 from synthset.synthesizers.tvae import TVAE
 
 __all__ = [
@@ -15,4 +16,5 @@ __all__ = [
     "GaussianCopula",
     "ImageSynthesizer",
     "Synthesizer",
+    "TextSynthesizer",
 ]

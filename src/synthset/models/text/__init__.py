@@ -1,0 +1,1 @@
+"""Text networks: decoder-only transformer, sequence VAE, SeqGAN discriminator, and sampling."""

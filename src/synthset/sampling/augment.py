@@ -37,6 +37,7 @@ def augment(
     fit: bool | None = None,
     provenance_column: str | None = "synthset_source",
     n_per_class: int | None = None,
+    filter: bool | dict[str, Any] | None = None,
 ) -> Any:
     """Return the real rows followed by synthetic ones, with a provenance column.
 
@@ -45,7 +46,8 @@ def augment(
     Images work the same way (see :mod:`synthset.sampling.augment_images`): ``balance_on="label"``
     fills every class up to the largest with a class-conditional model (``cgan``, ``cvae``),
     ``n_per_class`` adds that many images to every class, and the result's ``source`` array
-    marks each image ``"real"`` or ``"synthetic"``.
+    marks each image ``"real"`` or ``"synthetic"``. So do texts (Texts or a .txt / .jsonl path;
+    see :mod:`synthset.sampling.augment_texts`).
 
     Args:
         data: the real rows (a Table, a DataFrame or a path to CSV/Parquet).
@@ -59,7 +61,9 @@ def augment(
             always (re)fits it; ``False`` never fits it (it must be fitted already).
         provenance_column: name of the column marking rows ``"real"`` or ``"synthetic"``;
             ``None`` leaves it out.
-        n_per_class: images only: add this many generated images to every class.
+        n_per_class: images and texts: add this many generated items to every class.
+        filter: texts only: filter the generated texts (default True; a dict passes options
+            to :class:`~synthset.sampling.text_filter.TextFilter`; False keeps them all).
 
     Returns:
         A Table whose spec is the data's spec plus the provenance column.
@@ -68,8 +72,20 @@ def augment(
         ConfigError: for a bad combination or value of the options.
         NotFittedError: when ``fit=False`` and the synthesizer is not fitted.
     """
+    from synthset.sampling.augment_texts import augment_texts, is_texts
+
+    texts = is_texts(data)
+    if filter is not None and not texts:
+        raise ConfigError("`filter` applies to texts (augment of Texts); pass it only for texts")
     if _is_images(data):
         return _augment_images(data, synthesizer, ratio, n_new, balance_on, n_per_class, seed, fit)
+    if texts:
+        _check_request(ratio, n_new, balance_on, n_per_class)
+        synth = _as_synthesizer(synthesizer)
+        how = {"ratio": ratio, "n_new": n_new, "balance_on": balance_on}
+        if filter is not None:
+            how["filter"] = filter
+        return augment_texts(data, synth, n_per_class=n_per_class, seed=seed, fit=fit, **how)
     if n_per_class is not None:
         raise ConfigError("`n_per_class` applies to images; for a table use `balance_on`")
     table = as_table(data)

@@ -72,7 +72,9 @@ def report(sets, cache, fast_cnns):
 def test_image_metrics_are_registered_apart_from_table_metrics():
     assert list_metrics(modality="image") == IMAGE_METRICS
     assert not set(IMAGE_METRICS) & set(list_metrics())  # default: tables, as before
-    assert set(list_metrics(modality=None)) == set(list_metrics()) | set(IMAGE_METRICS)
+    assert set(list_metrics(modality=None)) == set(list_metrics()) | set(IMAGE_METRICS) | set(
+        list_metrics(modality="text")
+    )
     assert get_metric("fid_imagenet").modality == "image"
     assert get_metric("column_shapes").modality == "table"
     with pytest.raises(ConfigError, match="modality"):

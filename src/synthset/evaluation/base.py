@@ -3,7 +3,8 @@
 A metric is a pure function ``fn(ctx) -> MetricResult | list[MetricResult] | None`` registered
 under a family (fidelity, utility, privacy) and a modality: ``"table"`` metrics read an
 :class:`EvalContext`, ``"image"`` metrics an
-:class:`~synthset.evaluation.images.context.ImageEvalContext`. It returns None when it does not
+:class:`~synthset.evaluation.images.context.ImageEvalContext`, ``"text"`` metrics a
+:class:`~synthset.evaluation.text.context.TextEvalContext`. It returns None when it does not
 apply (no holdout, no target, no labels). Metrics never plot; ``details`` carries what a renderer
 needs.
 """
@@ -23,7 +24,7 @@ from synthset.data.spec import TableSpec
 from synthset.errors import ConfigError
 
 FAMILIES = ("fidelity", "utility", "privacy")
-MODALITIES = ("table", "image")
+MODALITIES = ("table", "image", "text")
 
 
 @dataclass
@@ -87,7 +88,7 @@ class MetricInfo:
     fn: MetricFn
     pass_at: float | None = None  # value at or beyond which the result passes
     warn_at: float | None = None  # ... warns; beyond neither it fails
-    modality: str = "table"  # the data the metric reads: "table" or "image"
+    modality: str = "table"  # the data the metric reads: "table", "image" or "text"
 
 
 _METRICS: dict[str, MetricInfo] = {}
@@ -105,7 +106,8 @@ def register_metric(
 
     Thresholds are read in the direction of the result's ``higher_is_better``; document them in
     the metric's docstring. ``modality`` says which data the metric reads (``"table"``: an
-    :class:`EvalContext`; ``"image"``: an ``ImageEvalContext``); ``evaluate`` runs only the
+    :class:`EvalContext`; ``"image"``: an ``ImageEvalContext``; ``"text"``: a
+    ``TextEvalContext``); ``evaluate`` runs only the
     metrics of its data's modality. Names are unique across modalities; a duplicate raises.
     """
     if family not in FAMILIES:
@@ -128,7 +130,7 @@ def list_metrics(family: str | None = None, *, modality: str | None = "table") -
     Args:
         family: only this family (``"fidelity"``, ``"utility"``, ``"privacy"``).
         modality: only metrics of this modality (``"table"`` by default, as before image
-            metrics existed; ``"image"``; None for every modality).
+            metrics existed; ``"image"``; ``"text"``; None for every modality).
     """
     _load_builtin_metrics()
     return [
@@ -148,6 +150,7 @@ def get_metric(name: str) -> MetricInfo:
 def _load_builtin_metrics() -> None:
     import synthset.evaluation.images  # noqa: F401  (registers the built-in image metrics)
     import synthset.evaluation.metrics  # noqa: F401  (registers the built-in table metrics)
+    import synthset.evaluation.text  # noqa: F401  (registers the built-in text metrics)
 
 
 # --- the context every metric reads ------------------------------------------------------------

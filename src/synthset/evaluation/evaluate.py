@@ -1,7 +1,7 @@
 """``evaluate(real, synthetic, holdout=None, target=None)`` → :class:`Report`.
 
-Tables and images take the same call: the modality of ``real`` decides which registered metrics
-run (``register_metric(..., modality=...)``) and which context they read.
+Tables, images and texts take the same call: the modality of ``real`` decides which registered
+metrics run (``register_metric(..., modality=...)``) and which context they read.
 """
 
 from __future__ import annotations
@@ -21,7 +21,10 @@ from synthset.evaluation.base import FAMILIES, EvalContext, MetricResult, get_me
 from synthset.evaluation.report import Report
 
 IMAGE_FILE_SUFFIXES = (".npz", ".npy")
-_MODALITY_WORDS = {"table": "a table", "image": "images"}
+TEXT_FILE_SUFFIXES = (".txt", ".jsonl", ".ndjson")
+_MODALITY_WORDS = {"table": "a table", "image": "images", "text": "texts"}
+TEXT_SAMPLES_PER_CLASS = 4  # real and synthetic texts per class kept for the report's samples
+TEXT_SAMPLES_UNLABELLED = 10
 
 
 class MetricFailedWarning(SynthsetWarning):
@@ -44,19 +47,24 @@ def evaluate(
     max_images: int = 2_000,
     cache_dir: str | os.PathLike | bool | None = None,
     privacy: Any = None,
+    text_embedder: str = "auto",
+    max_texts: int = 2_000,
+    reference_model: Any = None,
 ) -> Report:
     """Measure how good synthetic data is: fidelity, utility and privacy.
 
     Args:
         real: the data the synthesizer was trained on: a table (Table, DataFrame or a
-            .csv / .parquet path) or images (:class:`~synthset.data.images.Images`, a folder or
-            a .npz / .npy path).
+            .csv / .parquet path), images (:class:`~synthset.data.images.Images`, a folder or
+            a .npz / .npy path) or texts (:class:`~synthset.data.texts.Texts`, or a .txt /
+            .jsonl path).
         synthetic: generated data of the same kind (same columns; same image size and
-            channels, labels by class name).
+            channels, labels by class name; texts of the same kind, text or dialogue, labels
+            by class name).
         holdout: real data the synthesizer never saw; needed by the privacy baselines and
             used as the test set of the utility metrics.
         target: a column to predict for the table utility metrics (skipped without it);
-            images use their labels instead.
+            images and texts use their labels instead.
         metrics: families (``"fidelity"``) and/or metric names; None runs every metric of the
             data's modality.
         seed: seed of every subsample, fold and model the metrics use.
@@ -66,8 +74,8 @@ def evaluate(
             join through the synthetic rows (tables; default: the first and second half of the
             non-id columns).
         sample_rows: rows of each input kept in the report for plots (tables).
-        device: where image feature extractors and classifiers run; None picks CUDA when
-            available, else the CPU (images only).
+        device: where image feature extractors and classifiers, and the text embedder, run;
+            None picks CUDA when available, else the CPU (images and texts).
         image_resolution: side the images are resized to for the ImageNet feature extractor;
             224 is the network's own. On a CPU, 64 is ~15× faster and ranks small images the
             same way, but FID values are only comparable at one resolution (images only).
@@ -80,6 +88,18 @@ def evaluate(
             the fitted synthesizer, its ``privacy_`` dict, or the path of a saved model. The
             report then states the (ε, δ) guarantee and what the preprocessing paid for; a
             synthesizer trained without DP is stated as such.
+        text_embedder: the sentence embedder of the text metrics: ``"auto"`` (the packaged
+            all-MiniLM-L6-v2 when sentence-transformers is installed, else ``"lexical"``),
+            ``"minilm"`` or ``"lexical"`` (TF-IDF → TruncatedSVD fitted on the real texts;
+            fast, but blind to paraphrase) (texts only).
+        max_texts: embedding-based text metrics, self-BLEU, distinct-n and the memorisation
+            search use a seeded subsample of at most this many texts of each set (texts only).
+        reference_model: the model the ``perplexity`` metric scores texts with: None for an
+            interpolated Kneser-Ney trigram model fitted on the real texts, or any object with
+            ``.perplexity(texts)`` returning a float or one perplexity per text (combined as
+            their geometric mean), such as a fitted ``gpt`` synthesizer; texts are passed as
+            plain strings. Scoring a synthesizer's samples under that same synthesizer is
+            optimistic: use a model fitted on the real texts apart from it (texts only).
 
     Returns:
         A :class:`Report` (``.to_html()``, ``.to_json()``, ``.to_markdown()``).
@@ -102,6 +122,24 @@ def evaluate(
             image_resolution=image_resolution,
             max_images=max_images,
             cache_dir=cache_dir,
+            dp_record=dp_record,
+        )
+    if _is_texts(real):
+        if sensitive is not None or linkability_columns is not None or target is not None:
+            raise ConfigError(
+                "`target`, `sensitive` and `linkability_columns` name table columns; texts are "
+                "evaluated on their labels, so leave them out"
+            )
+        return _evaluate_texts(
+            real,
+            synthetic,
+            holdout,
+            metrics=metrics,
+            seed=seed,
+            device=device,
+            embedder=text_embedder,
+            max_texts=max_texts,
+            reference_model=reference_model,
             dp_record=dp_record,
         )
     real_t = as_table(real)
@@ -297,6 +335,137 @@ def _evaluate_images(
     if dp_record is not None:
         meta["differential_privacy"] = dp_record
     return Report(metrics=results, meta=meta, real_images=real_i, synthetic_images=syn)
+
+
+# --- texts -------------------------------------------------------------------------------------
+def _is_texts(data: Any) -> bool:
+    """True for :class:`Texts`, or a .txt / .jsonl file (what ``read_texts`` reads as text)."""
+    if getattr(data, "modality", None) == "text":
+        return True
+    if isinstance(data, (str, os.PathLike)):
+        return Path(data).suffix.lower() in TEXT_FILE_SUFFIXES
+    return False
+
+
+def _evaluate_texts(
+    real: Any,
+    synthetic: Any,
+    holdout: Any,
+    *,
+    metrics: Sequence[str] | str | None,
+    seed: int,
+    device: str | None,
+    embedder: str,
+    max_texts: int,
+    reference_model: Any,
+    dp_record: dict[str, Any] | None = None,
+) -> Report:
+    from synthset.data.texts import as_texts
+    from synthset.evaluation.text.context import TextEvalContext
+
+    real_t = as_texts(real)
+    syn = _aligned_texts(synthetic, real_t, "synthetic")
+    hold = _aligned_texts(holdout, real_t, "holdout") if holdout is not None else None
+    names = _select(metrics, "text")
+    ctx = TextEvalContext(
+        real_t,
+        syn,
+        hold,
+        seed=seed,
+        embedder=embedder,
+        device=device or "auto",
+        max_texts=max_texts,
+        reference_model=reference_model,
+    )
+    results, seconds = _run_metrics(names, ctx, stacklevel=4)
+    from synthset import __version__
+
+    spec = real_t.spec
+    used = ctx._cache.get("embedder")
+    meta = {
+        "modality": "text",
+        "texts": {
+            "real": len(real_t),
+            "synthetic": len(syn),
+            "holdout": None if hold is None else len(hold),
+        },
+        "kind": spec.kind,
+        "classes": spec.classes,
+        "text_columns": {
+            "text": spec.text_name,
+            "label": spec.label_name if spec.classes else None,
+            "context": spec.context_name if spec.kind == "dialogue" else None,
+        },
+        "labelled": {
+            "real": real_t.labels is not None,
+            "synthetic": syn.labels is not None,
+            "holdout": None if hold is None else hold.labels is not None,
+        },
+        "mean_words": {
+            "real": float(real_t.lengths().mean()) if len(real_t) else None,
+            "synthetic": float(syn.lengths().mean()) if len(syn) else None,
+        },
+        "seed": seed,
+        "device": str(ctx.device),
+        "text_embedder": None if used is None else used.info()["embedder"],
+        "max_texts": max_texts,
+        "reference_model": None if reference_model is None else type(reference_model).__name__,
+        "seconds": seconds,
+        "synthset_version": __version__,
+    }
+    if dp_record is not None:
+        meta["differential_privacy"] = dp_record
+    return Report(
+        metrics=results,
+        meta=meta,
+        real_sample=_text_samples(real_t, seed),
+        synthetic_sample=_text_samples(syn, seed),
+    )
+
+
+def _text_samples(texts: Any, seed: int) -> Any:
+    """A few texts per class (or a few texts), seeded, as a frame for the report's samples."""
+    if texts.labels is not None and texts.spec.classes:
+        picked = texts.per_class(TEXT_SAMPLES_PER_CLASS, seed=seed)
+    else:
+        n = min(TEXT_SAMPLES_UNLABELLED, len(texts))
+        pos = np.sort(np.random.default_rng(seed).choice(len(texts), n, replace=False))
+        picked = texts[pos]
+    return picked.to_frame()
+
+
+def _aligned_texts(data: Any, real: Any, what: str) -> Any:
+    """``data`` as Texts of the real texts' kind, its labels recoded to the real classes by
+    name (a DataError names a kind mismatch or classes the real texts lack)."""
+    from synthset.data.texts import Texts, TextSpec, as_texts
+
+    if isinstance(data, Table) or hasattr(data, "columns"):
+        raise DataError(f"the real data are texts but the {what} data is a table")
+    if getattr(data, "modality", None) == "image":
+        raise DataError(f"the real data are texts but the {what} data are images")
+    texts = as_texts(data)
+    rs = real.spec
+    if texts.spec.kind != rs.kind:
+        raise DataError(
+            f"the real texts are {rs.kind} data but the {what} texts are {texts.spec.kind} data; "
+            "evaluate dialogue pairs against dialogue pairs (with contexts)"
+        )
+    spec = TextSpec(rs.classes, rs.label_name, rs.kind, rs.text_name, rs.context_name)
+    if texts.labels is None or not rs.classes:
+        return Texts(texts.texts, None, spec, contexts=texts.contexts, name=texts.name)
+    if texts.spec.classes == rs.classes:
+        return Texts(texts.texts, texts.labels, spec, contexts=texts.contexts, name=texts.name)
+    names = texts.label_names.astype(str)
+    unknown = sorted(set(names.tolist()) - set(rs.classes))
+    if unknown:
+        raise DataError(
+            f"the {what} texts have labels the real texts lack: {unknown[:5]}; the real "
+            f"classes are {rs.classes}"
+        )
+    lookup = {c: i for i, c in enumerate(rs.classes)}
+    uniq, inv = np.unique(names, return_inverse=True)
+    codes = np.array([lookup[u] for u in uniq], dtype=np.int64)[inv.reshape(-1)]
+    return Texts(texts.texts, codes, spec, contexts=texts.contexts, name=texts.name)
 
 
 DP_KEYS = (

@@ -22,7 +22,7 @@ class Report:
         meta: rows and columns of each input, target, seed, seconds per metric, version (for
             images: ``modality="image"``, image counts, shape, classes, device, resolution).
         real_sample, synthetic_sample: up to a few thousand rows of each input, kept for plots
-            and the sample table (not written to JSON).
+            and the sample table (for texts: a few texts per class); not written to JSON.
         real_images, synthetic_images: the evaluated images (references, not copies), for the
             sample grids and the nearest-image pairs the HTML page shows (not written to
             JSON; the pairs' positions in ``details`` index these sets).
@@ -37,9 +37,11 @@ class Report:
 
     @property
     def modality(self) -> str:
-        """``"image"`` for a report on images, else ``"table"``."""
+        """``"image"`` for a report on images, ``"text"`` on texts, else ``"table"``."""
         if self.real_images is not None or self.meta.get("modality") == "image":
             return "image"
+        if self.meta.get("modality") == "text":
+            return "text"
         return "table"
 
     def __getitem__(self, name: str) -> MetricResult:

@@ -25,10 +25,17 @@ IMAGE_FAMILY_QUESTIONS = {
 }
 
 
+TEXT_FAMILY_QUESTIONS = {
+    "fidelity": "Do the synthetic texts read like the real ones, in all their variety?",
+    "utility": "Does a classifier trained on them work on real texts?",
+    "privacy": "Do they give back passages of the real texts they were trained on?",
+}
+_QUESTIONS = {"image": IMAGE_FAMILY_QUESTIONS, "text": TEXT_FAMILY_QUESTIONS}
+
+
 def family_question(family: str, modality: str = "table") -> str:
-    """The question a family answers, worded for tables or images."""
-    questions = IMAGE_FAMILY_QUESTIONS if modality == "image" else FAMILY_QUESTIONS
-    return questions.get(family, "")
+    """The question a family answers, worded for tables, images or texts."""
+    return _QUESTIONS.get(modality, FAMILY_QUESTIONS).get(family, "")
 
 
 METRIC_TEXT = {
@@ -93,8 +100,47 @@ METRIC_TEXT.update(
     }
 )
 
+METRIC_TEXT.update(
+    {
+        # text fidelity
+        "text_fd": "Fréchet distance between the real and synthetic texts' sentence embeddings; "
+        "judged against the distance between two sets of real texts.",
+        "text_precision": "Share of synthetic texts whose embedding looks like some real text's.",
+        "text_recall": "Share of real texts that some synthetic text's embedding looks like; low "
+        "means missing variety.",
+        "text_coverage": "Share of real texts with a synthetic text nearby in embedding space.",
+        "perplexity": "How surprised a language model of the real texts is by the synthetic "
+        "texts; judged against its perplexity on unseen real texts (lower reads more alike, far "
+        "lower suggests copying).",
+        "distinct_n": "Distinct-2: distinct word pairs over all word pairs of the synthetic "
+        "texts; judged against the real texts' (low means repetitive text).",
+        "self_bleu": "Mean BLEU-4 of each synthetic text against the other synthetic texts; "
+        "judged against the real texts' (high means the texts repeat each other).",
+        "length_distance": "Wasserstein distance between the real and synthetic word counts, as a "
+        "share of the real mean length; 0 is the same length distribution.",
+        "class_balance": "How alike the class shares of the real and synthetic texts are "
+        "(1 − total variation distance).",
+        "reply_similarity": "Dialogue: mean cosine similarity of a synthetic reply to the closest "
+        "real reply to the same context, beside a random real reply's.",
+        # text utility
+        "text_cas": "Accuracy on real test texts of a classifier trained on the labelled "
+        "synthetic texts (classification accuracy score).",
+        "text_cas_ratio": "Text CAS divided by the accuracy of the same classifier trained on "
+        "real texts; 1 means synthetic texts teach the classes as well as real ones.",
+        "text_augmentation_gain": "Change in test accuracy when synthetic texts are added to the "
+        "real training texts; above 0 helps.",
+        # text privacy
+        "text_memorisation": "Share of synthetic texts that share a run of at least half their "
+        "characters with one training text; judged against unseen holdout texts.",
+        "text_exact_copies": "Share of synthetic texts that are exact copies of a training text "
+        "(case and spacing ignored).",
+        "text_dcr": "Median embedding distance of synthetic texts to their nearest training "
+        "text, relative to that of unseen holdout texts: 1 means as far as new real texts.",
+    }
+)
+
 # Metrics shown on the family cards at the top of the page, in this order when present (the
-# first three present of each family; table metrics come first, image metrics after).
+# first three present of each family; table metrics come first, then image and text metrics).
 HEADLINE = {
     "fidelity": (
         "column_shapes",
@@ -103,8 +149,20 @@ HEADLINE = {
         "fid_imagenet",
         "fid_domain",
         "coverage_imagenet",
+        "text_fd",
+        "perplexity",
+        "self_bleu",
     ),
-    "utility": ("tstr_ratio", "augmentation_gain", "tstr", "cas_ratio", "cas"),
+    "utility": (
+        "tstr_ratio",
+        "augmentation_gain",
+        "tstr",
+        "cas_ratio",
+        "cas",
+        "text_cas_ratio",
+        "text_augmentation_gain",
+        "text_cas",
+    ),
     "privacy": (
         "closer_than_holdout",
         "exact_copies",
@@ -112,6 +170,9 @@ HEADLINE = {
         "image_closer_than_holdout",
         "image_exact_copies",
         "image_dcr",
+        "text_memorisation",
+        "text_exact_copies",
+        "text_dcr",
     ),
 }
 
@@ -216,8 +277,8 @@ def total_counts(summary: dict[str, dict[str, Any]]) -> dict[str, int]:
 
 def rows_line(meta: dict[str, Any]) -> str:
     """``32,561 real · 32,561 synthetic · 16,281 holdout rows``, from ``meta["rows"]`` (or
-    ``… images`` from ``meta["images"]`` for a report on images)."""
-    unit = "images" if isinstance(meta.get("images"), dict) else "rows"
+    ``… images`` / ``… texts`` from ``meta["images"]`` / ``meta["texts"]``)."""
+    unit = next((u for u in ("images", "texts") if isinstance(meta.get(u), dict)), "rows")
     rows = meta.get(unit) if isinstance(meta.get(unit), dict) else {}
     parts = [f"{fmt_number(n)} {k}" for k, n in rows.items() if n is not None]
     return " · ".join(parts) + f" {unit}" if parts else ""

@@ -6,7 +6,10 @@ synthetic rows, and a footer with the run's meta and how to read the thresholds.
 images (``report.modality == "image"``) shows grids of real and synthetic images (a row per
 class when labelled) instead of sample rows, a precision / recall / density / coverage chart and
 a table per feature extractor for fidelity, and the synthetic images closest to a training image
-beside that image for privacy. Every string
+beside that image for privacy. A report on texts (``report.modality == "text"``) shows a table
+of real and synthetic texts per class, embedding and language-model scores beside their real
+baselines, and the synthetic texts sharing the longest passages with a training text (sections
+in :mod:`synthset.reporting.html_text`). Every string
 that comes from the data or the report (column names, values, errors) goes through
 :func:`html.escape`. A figure that cannot be drawn is replaced by a one-line note, so one odd
 column never costs the whole page.
@@ -57,6 +60,7 @@ _DRAWN = {
     "nearest_pairs",
     "copied_pairs",
     "prdc",
+    "closest_pairs",
 }
 GRID_IMAGES = 64  # images per sample grid (8 × 8) for unlabelled sets
 PER_CLASS = 8  # images per class in the labelled grids
@@ -76,6 +80,9 @@ def render_html(report: Any) -> str:
     meta = report.meta or {}
     families = [f for f in FAMILIES if report.family(f)]
     image = _is_image_report(report)
+    text = getattr(report, "modality", None) == "text" or meta.get("modality") == "text"
+    if text:
+        from synthset.reporting import html_text
     body = [
         _header(meta, families),
         _verdict(summary, _by_family(report.metrics)),
@@ -84,13 +91,21 @@ def render_html(report: Any) -> str:
     ]
     if image:
         body.append(_image_samples(report, meta))
+    elif text:
+        body.append(html_text.text_samples(report, meta))
     if report.family("fidelity"):
-        body.append(_image_fidelity(report) if image else _fidelity(report, meta))
+        if text:
+            body.append(html_text.text_fidelity(report))
+        else:
+            body.append(_image_fidelity(report) if image else _fidelity(report, meta))
     if report.family("utility"):
         body.append(_utility(report))
     if report.family("privacy") or isinstance(meta.get("differential_privacy"), dict):
-        body.append(_image_privacy(report) if image else _privacy(report))
-    if not image:
+        if text:
+            body.append(html_text.text_privacy(report))
+        else:
+            body.append(_image_privacy(report) if image else _privacy(report))
+    if not image and not text:
         body.append(_samples(report.real_sample, report.synthetic_sample))
     body.append(_footer(meta))
     return (
@@ -110,6 +125,8 @@ def _e(value: Any) -> str:
 def _title(meta: dict[str, Any]) -> str:
     if meta.get("modality") == "image":
         return "Synthetic image report"
+    if meta.get("modality") == "text":
+        return "Synthetic text report"
     target = meta.get("target")
     return "Synthetic data report" + (f" (target: {target})" if target else "")
 
@@ -184,7 +201,7 @@ def _get(report: Any, name: str) -> MetricResult | None:
 
 # --- top of the page --------------------------------------------------------------------------
 def _header(meta: dict[str, Any], families: list[str]) -> str:
-    image = meta.get("modality") == "image"
+    image = meta.get("modality") in ("image", "text")  # samples come first
     links = [("summary", "Summary"), ("score-table", "Scores")]
     if image:
         links.append(("samples", "Samples"))
@@ -201,6 +218,8 @@ def _header(meta: dict[str, Any], families: list[str]) -> str:
     if isinstance(meta.get("image_shape"), list) and len(meta["image_shape"]) == 3:
         h, w, c = meta["image_shape"]
         sub += f" · {_e(h)}×{_e(w)} {'grey' if c == 1 else 'RGB'}"
+    if meta.get("kind") == "dialogue":
+        sub += " · dialogue pairs (replies evaluated)"
     if isinstance(meta.get("classes"), list):
         sub += f" · {len(meta['classes'])} classes"
     if dp_line(meta):
@@ -427,7 +446,7 @@ def _worst_pairs(pairs: Any, n: int = 10) -> str:
 
 # --- utility ----------------------------------------------------------------------------------
 def _utility(report: Any) -> str:
-    parts = [_family_head("utility", _is_image_report(report))]
+    parts = [_family_head("utility", getattr(report, "modality", "table"))]
     table = _utility_table(report)
     parts.append(table)
     lines = []
@@ -448,7 +467,8 @@ def _utility_table(report: Any) -> str:
     """Downstream scores per scorer: trained on real, on synthetic, on real + synthetic."""
     columns: dict[str, dict[str, Any]] = {}
     info: dict[str, Any] = {}
-    tstr, aug = _get(report, "tstr") or _get(report, "cas"), _get(report, "augmentation_gain")
+    tstr = _get(report, "tstr") or _get(report, "cas") or _get(report, "text_cas")
+    aug = _get(report, "augmentation_gain") or _get(report, "text_augmentation_gain")
     if tstr is not None:
         info = _details(tstr)
         columns["trained on real (TRTR)"] = _score_stats(info.get("trtr"))
@@ -970,8 +990,10 @@ def _disclosure(summary_html: str, body: str, open_: bool) -> str:
     return f"<details{' open' if open_ else ''}><summary>{summary_html}</summary>{body}</details>"
 
 
-def _family_head(fam: str, image: bool = False) -> str:
-    question = family_question(fam, "image" if image else "table")
+def _family_head(fam: str, image: bool | str = False) -> str:
+    """The family's title and question; ``image`` is True for images, or the modality."""
+    modality = image if isinstance(image, str) else "image" if image else "table"
+    question = family_question(fam, modality)
     return f'<h2>{FAMILY_TITLES[fam]}</h2><p class="q">{_e(question)}</p>'
 
 
@@ -1011,11 +1033,21 @@ def _cell(value: Any) -> str:
 def _footer(meta: dict[str, Any]) -> str:
     rows = [
         [f"{unit} ({_e(k)})", fmt_number(n)]
-        for unit in ("rows", "images")
+        for unit in ("rows", "images", "texts")
         for k, n in (meta.get(unit) or {}).items()
         if n is not None
     ]
-    for key in ("target", "seed", "device", "image_resolution", "max_images", "synthset_version"):
+    for key in (
+        "target",
+        "seed",
+        "device",
+        "image_resolution",
+        "max_images",
+        "text_embedder",
+        "max_texts",
+        "reference_model",
+        "synthset_version",
+    ):
         if meta.get(key) is not None:
             rows.append([_e(key.replace("_", " ")), _e(meta[key])])
     seconds = meta.get("seconds") if isinstance(meta.get("seconds"), dict) else {}
@@ -1038,10 +1070,18 @@ def _footer(meta: dict[str, Any]) -> str:
         f"metric without thresholds, shown for information, and {_pill(None)} one that could "
         "not be computed (the score table says why). The thresholds are rules of thumb, not "
         "guarantees: read them together with the figures.</p>"
-        + (_IMAGE_GUIDE if meta.get("modality") == "image" else _TABLE_GUIDE)
+        + _guide(meta)
         + f'<div class="pair">{run}{timing}</div>'
         f'<p class="dim">Made by synthset {_e(meta.get("synthset_version", ""))}.</p></footer>'
     )
+
+
+def _guide(meta: dict[str, Any]) -> str:
+    if meta.get("modality") == "text":
+        from synthset.reporting.html_text import TEXT_GUIDE
+
+        return TEXT_GUIDE
+    return _IMAGE_GUIDE if meta.get("modality") == "image" else _TABLE_GUIDE
 
 
 _TABLE_GUIDE = (
@@ -1135,4 +1175,7 @@ footer{margin-top:32px}
 img.px{image-rendering:pixelated;image-rendering:crisp-edges}
 table.classes td{vertical-align:middle}
 table.pairs td{text-align:center;font-size:12px;padding:4px 6px}
+table.texts td{font-size:12.5px;max-width:480px}table.texts ul{margin:0;padding-left:16px}
+table.texts li{margin:2px 0}.ctx{color:var(--dim)}
+mark{background:#ffe08a;padding:0 1px;border-radius:2px}
 """

@@ -1,4 +1,5 @@
-"""Report → Markdown: a summary per family, a table per family, per-column scores and the meta."""
+"""Report → Markdown: a summary per family, a table per family, per-column scores and the meta
+(for texts: a table of real and synthetic texts per class and the longest shared passages)."""
 
 from __future__ import annotations
 
@@ -38,8 +39,11 @@ def render_markdown(report: Any) -> str:
     """
     summary = report.summary()
     meta = report.meta or {}
-    modality = "image" if meta.get("modality") == "image" else "table"
-    title = "Synthetic image report" if modality == "image" else "Synthetic data report"
+    modality = meta.get("modality") if meta.get("modality") in ("image", "text") else "table"
+    title = {
+        "image": "Synthetic image report",
+        "text": "Synthetic text report",
+    }.get(modality, "Synthetic data report")
     lines = [f"# {title}", ""]
     intro = rows_line(meta)
     if meta.get("target"):
@@ -48,6 +52,8 @@ def render_markdown(report: Any) -> str:
         intro += f"; {dp_line(meta)}"
     if intro:
         lines += [intro, ""]
+    if modality == "text" and meta.get("text_embedder"):
+        lines += [f"Text embeddings: {_cell(meta['text_embedder'])}", ""]
 
     lines += ["## Summary", ""]
     overall = overall_status(summary)
@@ -102,6 +108,11 @@ def render_markdown(report: Any) -> str:
             lines += _column_scores(report["column_shapes"].details)
         if fam == "privacy" and modality == "image":
             lines += _nearest_pairs(report)
+        if fam == "privacy" and modality == "text":
+            lines += _shared_passages(report)
+
+    if modality == "text":
+        lines += _text_samples(report, meta)
 
     lines += ["## Run", ""]
     lines += _meta_lines(meta)
@@ -147,6 +158,69 @@ def _nearest_pairs(report: Any) -> list[str]:
     ]
 
 
+def _shared_passages(report: Any) -> list[str]:
+    """The synthetic texts sharing the longest passages with a training text, as a table."""
+    if "text_memorisation" not in report:
+        return []
+    pairs = report["text_memorisation"].details.get("closest_pairs")
+    rows = [
+        [
+            _cell(_clip(p.get("synthetic_text", ""))),
+            _cell(_clip(p.get("training_text", ""))),
+            f"“{_cell(_clip(p.get('common', ''), 80))}”",
+            fmt_number(p.get("char_ratio")),
+        ]
+        for p in (pairs if isinstance(pairs, list) else [])
+        if isinstance(p, dict)
+    ]
+    if not rows:
+        return []
+    return [
+        "### Longest passages shared with a training text",
+        "",
+        *_table(["synthetic text", "training text", "shared passage", "share of text"], rows),
+    ]
+
+
+def _text_samples(report: Any, meta: dict[str, Any]) -> list[str]:
+    """A few real and synthetic texts per class, side by side (context → reply for dialogue)."""
+    names = meta.get("text_columns") if isinstance(meta.get("text_columns"), dict) else {}
+    frames = {"real": report.real_sample, "synthetic": report.synthetic_sample}
+    per: dict[str, dict[str, list[str]]] = {}
+    for which, frame in frames.items():
+        if frame is None or getattr(frame, "empty", True):
+            continue
+        text_col = names.get("text") if names.get("text") in frame.columns else frame.columns[-1]
+        label = names.get("label") if names.get("label") in frame.columns else None
+        ctx = names.get("context") if names.get("context") in frame.columns else None
+        for i in range(len(frame)):
+            row = frame.iloc[i]
+            text = _clip(row[text_col])
+            if ctx is not None:
+                text = f"{_clip(row[ctx], 80)} → {text}"
+            key = str(row[label]) if label else ""
+            per.setdefault(key, {}).setdefault(which, []).append(text)
+    if not per:
+        return []
+    rows = []
+    for key, sets in per.items():
+        real, syn = sets.get("real", []), sets.get("synthetic", [])
+        for j in range(max(len(real), len(syn))):
+            cells = [_cell(key) if j == 0 else ""] if any(per) else []
+            cells += [
+                _cell(real[j]) if j < len(real) else "",
+                _cell(syn[j]) if j < len(syn) else "",
+            ]
+            rows.append(cells)
+    header = (["class"] if any(per) else []) + ["real", "synthetic"]
+    return ["## Samples", "", *_table(header, rows)]
+
+
+def _clip(text: Any, n: int = 200) -> str:
+    text = str(text)
+    return text if len(text) <= n else text[: n - 1] + "…"
+
+
 def _score_key(d: Any) -> float:
     score = d.get("score") if isinstance(d, dict) else d
     try:
@@ -158,7 +232,7 @@ def _score_key(d: Any) -> float:
 
 def _meta_lines(meta: dict[str, Any]) -> list[str]:
     rows: list[list[Any]] = []
-    for unit in ("rows", "images"):
+    for unit in ("rows", "images", "texts"):
         for key, n in (meta.get(unit) or {}).items():
             if n is not None:
                 rows.append([f"{unit} ({_cell(key)})", fmt_number(n)])
@@ -175,6 +249,10 @@ def _meta_lines(meta: dict[str, Any]) -> list[str]:
         "device",
         "image_resolution",
         "max_images",
+        "kind",
+        "text_embedder",
+        "max_texts",
+        "reference_model",
         "synthset_version",
     ):
         if meta.get(key) is not None:

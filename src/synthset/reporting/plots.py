@@ -322,12 +322,14 @@ def distance_histogram_plot(
     *,
     title: str = "Distance to the closest training row",
     unit: str = "row",
+    xlabel: str | None = None,
 ) -> bytes | None:
     """Histograms of distances (``{"bins": edges, "synthetic": counts, "holdout": counts}``).
 
     Each series is drawn as its share of rows so sets of different sizes compare; every key
     besides ``bins`` whose length matches the bins is a series. ``unit`` names what is counted
-    in the axis labels (``"row"``, ``"image"``).
+    in the axis labels (``"row"``, ``"image"``); ``xlabel`` replaces the distance axis label
+    (histograms of something else than distances, such as text lengths).
 
     Returns:
         PNG bytes, or None when ``bins`` is missing or no series matches it.
@@ -357,7 +359,7 @@ def distance_histogram_plot(
             ax.stairs(share, edges, color=color, linewidth=1.6, label=name)
             ax.stairs(share, edges, color=color, fill=True, alpha=0.15)
         ax.set_title(title, loc="left")
-        ax.set_xlabel(f"distance (0 = identical {unit})")
+        ax.set_xlabel(xlabel or f"distance (0 = identical {unit})")
         ax.set_ylabel(f"share of {unit}s")
         ax.legend()
         return _png(fig)

@@ -90,7 +90,8 @@ def test_load_returns_independent_copies():
 
 
 def test_load_unknown_name_lists_available_names():
-    with pytest.raises(DataError, match="unknown dataset 'cifar10'.*adult, breast_cancer, digits"):
+    match = "unknown dataset 'cifar10'.*adult, breast_cancer, chatterbot, digits"
+    with pytest.raises(DataError, match=match):
         datasets.load("cifar10")
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import inspect
 import json
 from collections.abc import Iterable
+from dataclasses import dataclass
 from enum import Enum
 from pathlib import Path
 from typing import Annotated, Any
@@ -106,7 +107,7 @@ def load_input_table(data: str, column_kinds: Iterable[str] | None = None) -> Ta
             )
         table = read_table(path)
     else:
-        table = datasets.load(data)
+        table = _dataset_of(data, "table")
     if overrides:
         table = Table(table.data, overrides=overrides, name=table.name)
     return table
@@ -114,26 +115,84 @@ def load_input_table(data: str, column_kinds: Iterable[str] | None = None) -> Ta
 
 IMAGE_FILE_SUFFIXES = (".npz", ".npy")
 IMAGE_OUTPUT_SUFFIXES = ("", ".parquet", ".pq", ".npz", ".png")
+TEXT_FILE_SUFFIXES = (".txt", ".jsonl", ".ndjson")
+TEXT_OUTPUT_SUFFIXES = (".jsonl", ".ndjson", ".csv", ".parquet", ".pq", ".txt")
+MODALITIES = ("table", "image", "text")
 Modality = Annotated[
     str | None,
     typer.Option(
         "--modality",
-        help="Force how DATA is read: table or image (default: detected — a folder or .npz is "
-        "images, a .parquet with an image column is images, CSV / Parquet otherwise a table).",
+        help="Force how DATA is read: table, image or text (default: detected — a folder or "
+        ".npz is images, a .parquet with an image column is images, .txt / .jsonl or a table "
+        "with --text-column is text, CSV / Parquet otherwise a table).",
+    ),
+]
+TextColumn = Annotated[
+    str | None,
+    typer.Option(
+        "--text-column",
+        metavar="COLUMN",
+        help="Texts: the column (JSON key) holding the text (dialogue: the reply); reads a CSV "
+        "/ Parquet as texts. Default: found by name (text, review, sentence, …).",
+        show_default=False,
+    ),
+]
+LabelColumn = Annotated[
+    str | None,
+    typer.Option(
+        "--label-column",
+        metavar="COLUMN",
+        help="Texts: the column holding the class label (default: label, class, category, …).",
+        show_default=False,
+    ),
+]
+ContextColumn = Annotated[
+    str | None,
+    typer.Option(
+        "--context-column",
+        metavar="COLUMN",
+        help="Texts: the column holding the context a reply answers, for dialogue pairs "
+        "(default: context, prompt, question, …).",
+        show_default=False,
     ),
 ]
 
 
-def detect_modality(data: str) -> str:
+@dataclass(frozen=True)
+class TextColumns:
+    """The ``--text-column`` / ``--label-column`` / ``--context-column`` options of a command."""
+
+    text: str | None = None
+    label: str | None = None
+    context: str | None = None
+
+    def __bool__(self) -> bool:
+        return any((self.text, self.label, self.context))
+
+    def as_kwargs(self) -> dict[str, str | None]:
+        """Keyword arguments of :func:`~synthset.data.texts.read_texts`."""
+        return {
+            "text_column": self.text,
+            "label_column": self.label,
+            "context_column": self.context,
+        }
+
+
+def detect_modality(data: str, text_columns: TextColumns | None = None) -> str:
     """``"image"`` for a folder, .npz/.npy, an image dataset or a Parquet file with an image
-    column (a struct with ``bytes``); ``"table"`` otherwise."""
+    column (a struct with ``bytes``); ``"text"`` for .txt / .jsonl, a text dataset, or a table
+    file read with ``--text-column`` / ``--context-column``; ``"table"`` otherwise."""
     from synthset import datasets
 
     path = Path(data)
+    wants_text = text_columns is not None and bool(text_columns.text or text_columns.context)
     if path.exists():
-        if path.is_dir() or path.suffix.lower() in IMAGE_FILE_SUFFIXES:
+        suffix = path.suffix.lower()
+        if path.is_dir() or suffix in IMAGE_FILE_SUFFIXES:
             return "image"
-        if path.suffix.lower() in (".parquet", ".pq"):
+        if suffix in TEXT_FILE_SUFFIXES or wants_text:
+            return "text"
+        if suffix in (".parquet", ".pq"):
             import pyarrow as pa
             import pyarrow.parquet as pq
 
@@ -147,29 +206,81 @@ def detect_modality(data: str) -> str:
         return "table"
     if datasets.is_dataset(data):
         return getattr(datasets.get_info(data), "modality", "table")
+    if path.suffix.lower() in TEXT_FILE_SUFFIXES or wants_text:
+        return "text"  # read_texts says the file is missing
     return "table"
 
 
 def load_input(
-    data: str, column_kinds: Iterable[str] | None = None, modality: str | None = None
+    data: str,
+    column_kinds: Iterable[str] | None = None,
+    modality: str | None = None,
+    text_columns: TextColumns | None = None,
 ) -> Any:
-    """Read ``data`` as a Table or as Images (``modality`` forces which; detected otherwise)."""
-    if modality not in (None, "table", "image"):
-        raise ConfigError(f"--modality must be table or image, got {modality!r}")
-    modality = modality or detect_modality(data)
+    """Read ``data`` as a Table, Images or Texts (``modality`` forces which; detected otherwise).
+
+    Raises:
+        ConfigError: an unknown modality, or options that do not apply to it.
+        DataError: missing or unreadable data.
+    """
+    if modality not in (None, *MODALITIES):
+        raise ConfigError(f"--modality must be table, image or text, got {modality!r}")
+    modality = modality or detect_modality(data, text_columns)
+    if text_columns and modality != "text":
+        raise ConfigError(
+            f"--text-column / --label-column / --context-column apply to texts, but {data} is "
+            f"read as {'a table' if modality == 'table' else 'images'}; add --text-column or "
+            "--modality text"
+        )
     if modality == "table":
         return load_input_table(data, column_kinds)
+    if column_kinds:
+        raise ConfigError(f"--column-kind applies to tables, not {modality}s")
+    if modality == "text":
+        return load_input_texts(data, text_columns or TextColumns())
     from synthset import datasets
     from synthset.data.image_io import read_images
 
-    if column_kinds:
-        raise ConfigError("--column-kind applies to tables, not images")
     path = Path(data)
     if not path.exists() and datasets.is_dataset(data):
-        return datasets.load(data)
+        return _dataset_of(data, "image")
     if not path.exists():
         raise DataError(f"{data!r} does not exist; pass an image folder, .npz or .parquet")
     return read_images(path)
+
+
+def load_input_texts(data: str, columns: TextColumns, split: str | None = None) -> Any:
+    """Read texts from a .txt / .jsonl / .csv / .parquet path, or a bundled text dataset."""
+    from synthset import datasets
+    from synthset.data.texts import read_texts
+
+    path = Path(data)
+    if not path.exists() and datasets.is_dataset(data):
+        if columns:
+            raise ConfigError(
+                f"--text-column / --label-column / --context-column name columns of a file; "
+                f"the bundled dataset {data!r} has fixed ones"
+            )
+        return _dataset_of(data, "text", split)
+    if not path.exists() and not _looks_like_path(data):
+        names = ", ".join(d.name for d in datasets.list_datasets("text"))
+        raise DataError(
+            f"{data!r} is neither an existing file nor a bundled text dataset (bundled: "
+            f"{names}); pass a .txt, .jsonl, .csv or .parquet path"
+        )
+    return read_texts(path, **columns.as_kwargs())
+
+
+def _dataset_of(name: str, modality: str, split: str | None = None) -> Any:
+    from synthset import datasets
+
+    info = datasets.get_info(name)
+    if info.modality != modality:
+        raise ConfigError(
+            f"{name} is a bundled {info.modality} dataset, not {modality}s; drop --modality "
+            f"or use one of {', '.join(d.name for d in datasets.list_datasets(modality))}"
+        )
+    return datasets.load(name, split=split)
 
 
 def check_image_output(path: Path, overwrite: bool) -> None:
@@ -199,11 +310,49 @@ def write_image_output(images: Any, path: Path, overwrite: bool) -> Path:
     return write_images(images, path, overwrite=overwrite)
 
 
+def check_text_output(path: Path, overwrite: bool, *, dialogue: bool = False) -> None:
+    """Fail before any work when texts cannot be written to ``path``."""
+    if path.suffix.lower() not in TEXT_OUTPUT_SUFFIXES:
+        raise ConfigError(
+            f"cannot write texts to {path.name}: use .jsonl, .csv, .parquet or .txt (one text "
+            "per line)"
+        )
+    if dialogue and path.suffix.lower() == ".txt":
+        raise ConfigError(
+            f"cannot write dialogue pairs to {path.name}: a .txt file would lose the contexts; "
+            "use .jsonl, .csv or .parquet"
+        )
+    check_not_exists(path, overwrite)
+
+
+def write_text_output(texts: Any, path: Path, overwrite: bool) -> Path:
+    """Write texts as .jsonl / .csv / .parquet, or one per line to a ``.txt`` (texts only)."""
+    from synthset.data.texts import Texts, write_texts
+
+    if path.suffix.lower() == ".txt" and texts.contexts is None and texts.labels is not None:
+        # .txt asked for: the texts alone (write .jsonl to keep the labels)
+        texts = Texts(texts.texts, name=texts.name)
+    return write_texts(texts, path, overwrite=overwrite)
+
+
+def units(data: Any) -> str:
+    """What ``data`` counts: ``rows``, ``images``, ``texts`` or ``dialogue pairs``."""
+    modality = getattr(data, "modality", "table")
+    if modality == "text":
+        return "dialogue pairs" if data.spec.kind == "dialogue" else "texts"
+    return "images" if modality == "image" else "rows"
+
+
 def describe(data: Any) -> str:
-    """``"1,000 rows × 5 columns"`` or ``"5,000 images 28×28×1"``."""
-    if getattr(data, "modality", "table") == "image":
+    """``"1,000 rows × 5 columns"``, ``"5,000 images 28×28×1"``, ``"3,404 texts (2 classes)"``
+    or ``"887 dialogue pairs (21 classes)"``."""
+    modality = getattr(data, "modality", "table")
+    if modality == "image":
         h, w, c = data.spec.shape
         return f"{len(data):,} images {h}×{w}×{c}"
+    if modality == "text":
+        classes = f" ({data.spec.n_classes} classes)" if data.labels is not None else ""
+        return f"{len(data):,} {units(data)}{classes}"
     rows, cols = data.shape
     return f"{rows:,} rows × {cols} columns"
 

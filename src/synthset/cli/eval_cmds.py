@@ -18,12 +18,18 @@ from rich.table import Table as RichTable
 from rich.text import Text
 
 from synthset.cli._common import (
+    ContextColumn,
+    LabelColumn,
+    Modality,
     Overwrite,
     Quiet,
+    TextColumn,
+    TextColumns,
     check_not_exists,
     err_console,
     info,
     load_input,
+    units,
 )
 from synthset.errors import ConfigError
 
@@ -49,8 +55,9 @@ def _data_option(flag: str, what: str) -> Any:
     return typer.Option(
         flag,
         metavar="DATA",
-        help=f"{what}: a .csv / .parquet table, an image folder / .npz / image .parquet, or a "
-        "bundled dataset name; NAME:SPLIT picks a split (adult:test, fashion_mnist:test).",
+        help=f"{what}: a .csv / .parquet table, an image folder / .npz / image .parquet, texts "
+        "(.txt / .jsonl, or a table with --text-column), or a bundled dataset name; NAME:SPLIT "
+        "picks a split (adult:test, rotten_tomatoes:test).",
         show_default=False,
     )
 
@@ -79,19 +86,28 @@ def check_metric_names(metrics: str | None) -> None:
             get_metric(name)  # raises ConfigError listing the available names
 
 
-def load_evaluation_table(data: str) -> Any:
-    """A path or bundled dataset name (``load_input``: a table or images), or ``NAME:SPLIT``."""
+def load_evaluation_table(
+    data: str, modality: str | None = None, text_columns: TextColumns | None = None
+) -> Any:
+    """A path or bundled dataset name (``load_input``: a table, images or texts), or
+    ``NAME:SPLIT``."""
     from synthset import datasets
 
     name, sep, split = data.rpartition(":")
     if sep and not Path(data).exists() and datasets.is_dataset(name):
+        if text_columns:
+            raise ConfigError(
+                f"--text-column / --label-column / --context-column name columns of a file; "
+                f"the bundled dataset {name!r} has fixed ones"
+            )
         return datasets.load(name, split=split)
-    return load_input(data)
+    if modality == "text" and datasets.is_dataset(data) and not Path(data).exists():
+        modality = None  # a bundled dataset has a modality of its own
+    return load_input(data, modality=modality, text_columns=text_columns)
 
 
 def _count(data: Any, adjective: str) -> str:
-    what = "images" if getattr(data, "modality", "table") == "image" else "rows"
-    return f"{len(data):,} {adjective} {what}"
+    return f"{len(data):,} {adjective} {units(data)}"
 
 
 def scores_table(report: Any) -> RichTable:
@@ -176,10 +192,18 @@ def evaluate(
             show_default=False,
         ),
     ] = None,
+    modality: Modality = None,
+    text_column: TextColumn = None,
+    label_column: LabelColumn = None,
+    context_column: ContextColumn = None,
     overwrite: Overwrite = False,
     quiet: Quiet = False,
 ) -> None:
-    """Measure how good synthetic data is: fidelity, utility and privacy."""
+    """Measure how good synthetic data is: fidelity, utility and privacy.
+
+    When the real data are texts, the synthetic and holdout files are read as texts too (a
+    .csv written by `synthset sample` included), with the same column options.
+    """
     from synthset.evaluation import evaluate as run_evaluation
 
     kind = report_kind(report) if report is not None else None
@@ -189,8 +213,17 @@ def evaluate(
     from synthset.evaluation.evaluate import privacy_record
 
     dp_record = privacy_record(model)  # a bad model folder fails before any data is read
-    real_t = load_evaluation_table(real)
-    is_images = getattr(real_t, "modality", "table") == "image"
+    columns = TextColumns(text_column, label_column, context_column)
+    real_t = load_evaluation_table(real, modality, columns)
+    data_kind = getattr(real_t, "modality", "table")
+    is_images = data_kind == "image"
+    if data_kind == "text":
+        if target is not None or sensitive is not None:
+            raise ConfigError(
+                "--target and --sensitive name table columns; texts are scored on their labels, "
+                "so leave them out"
+            )
+        modality = "text"  # read the synthetic and holdout data as texts too
     if target is not None and is_images:
         raise ConfigError("--target applies to tables; images are scored on their labels")
     if target is not None and target not in real_t.spec:
@@ -203,8 +236,8 @@ def evaluate(
         raise ConfigError(
             f"`--sensitive` {sensitive!r} is not a column; columns: {', '.join(real_t.spec.names)}"
         )
-    syn_t = load_evaluation_table(synthetic)
-    hold_t = load_evaluation_table(holdout) if holdout is not None else None
+    syn_t = load_evaluation_table(synthetic, modality, columns)
+    hold_t = load_evaluation_table(holdout, modality, columns) if holdout is not None else None
     if not quiet:
         info(
             f"evaluating {_count(syn_t, 'synthetic')} against {_count(real_t, 'real')}"
@@ -212,7 +245,11 @@ def evaluate(
             + " …"
         )
     start = time.perf_counter()
-    extra = {"image_resolution": image_resolution} if is_images else {"sensitive": sensitive}
+    extra: dict[str, Any] = {}
+    if is_images:
+        extra = {"image_resolution": image_resolution}
+    elif data_kind == "table":
+        extra = {"sensitive": sensitive}
     result = run_evaluation(
         real_t, syn_t, hold_t, target=target, metrics=metrics, seed=seed, privacy=dp_record, **extra
     )

@@ -14,13 +14,18 @@ import typer
 
 from synthset.cli._common import (
     ColumnKinds,
+    ContextColumn,
+    LabelColumn,
     Modality,
     Overwrite,
     Params,
     Quiet,
+    TextColumn,
+    TextColumns,
     check_image_output,
     check_not_exists,
     check_output_file,
+    check_text_output,
     describe,
     detect_modality,
     info,
@@ -29,7 +34,9 @@ from synthset.cli._common import (
     parse_params,
     set_runtime_params,
     split_pairs,
+    units,
     write_image_output,
+    write_text_output,
 )
 
 Data = Annotated[
@@ -37,8 +44,8 @@ Data = Annotated[
     typer.Argument(
         metavar="DATA",
         help="A .csv / .parquet table, an image folder (class subfolders or labels.csv) / .npz / "
-        "image .parquet, or a bundled dataset name (see `synthset datasets`); an existing path "
-        "wins.",
+        "image .parquet, texts (.txt one per line, .jsonl, or a table with --text-column), or a "
+        "bundled dataset name (see `synthset datasets`); an existing path wins.",
         show_default=False,
     ),
 ]
@@ -60,11 +67,15 @@ def fit_synthesizer(
     quiet: bool,
     modality: str | None = None,
     dp: dict[str, Any] | None = None,
+    text_columns: TextColumns | None = None,
 ) -> tuple[Any, Any, float]:
     """Read ``data`` and fit the synthesizer ``synth`` on it (with DP when ``dp`` is given).
 
+    A text synthesizer reads a CSV / Parquet file as texts (its text column found by name
+    unless ``--text-column`` says).
+
     Returns:
-        (table or images, fitted synthesizer, seconds spent fitting).
+        (table, images or texts, fitted synthesizer, seconds spent fitting).
     """
     from synthset.errors import ConfigError
     from synthset.registry import get_synthesizer_class, make_synthesizer
@@ -77,7 +88,8 @@ def fit_synthesizer(
                 f"{', '.join(dp_synthesizers())}"
             )
         params["dp"] = dp
-    table = load_input(data, column_kind, modality)
+    modality = input_modality(data, synth, modality, text_columns)
+    table = load_input(data, column_kind, modality, text_columns)
     kind = get_synthesizer_class(synth).modality
     if kind != table.modality:
         from synthset.registry import list_synthesizers
@@ -92,6 +104,20 @@ def fit_synthesizer(
     return table, model, time.perf_counter() - start
 
 
+def input_modality(
+    data: str, synth: str, modality: str | None, text_columns: TextColumns | None
+) -> str | None:
+    """``modality`` as given; else ``"text"`` for a text synthesizer on an existing table file
+    (a CSV of reviews is texts to ``gpt``); else None (detected from the data)."""
+    from synthset.registry import get_synthesizer_class
+
+    if modality is not None or get_synthesizer_class(synth).modality != "text":
+        return modality
+    if Path(data).is_file() and detect_modality(data, text_columns) == "table":
+        return "text"
+    return None
+
+
 def fit(
     data: Data,
     out: Annotated[Path, typer.Option("--out", "-o", help="Folder to save the fitted model in.")],
@@ -100,6 +126,9 @@ def fit(
     seed: Seed = None,
     column_kind: ColumnKinds = None,
     modality: Modality = None,
+    text_column: TextColumn = None,
+    label_column: LabelColumn = None,
+    context_column: ContextColumn = None,
     epsilon: Annotated[
         float | None,
         typer.Option(
@@ -135,8 +164,9 @@ def fit(
             dp["public_metadata"] = str(public_metadata)
     elif delta is not None or public_metadata is not None:
         raise ConfigError("--delta and --public-metadata need --epsilon (the DP budget)")
+    columns = TextColumns(text_column, label_column, context_column)
     table, model, seconds = fit_synthesizer(
-        data, synth, param, seed, column_kind, quiet, modality, dp=dp
+        data, synth, param, seed, column_kind, quiet, modality, dp=dp, text_columns=columns
     )
     model.save(out, overwrite=overwrite)
     if not quiet:
@@ -171,7 +201,8 @@ def sample(
             "--output",
             "-o",
             help="Tables: .parquet, .csv or .tsv. Images: a folder (PNGs + labels.csv), "
-            ".parquet, .npz, or .png for one grid picture.",
+            ".parquet, .npz, or .png for one grid picture. Texts: .jsonl, .csv, .parquet, or "
+            ".txt (one text per line, no labels).",
         ),
     ],
     seed: Seed = None,
@@ -181,34 +212,39 @@ def sample(
             "--condition",
             "-c",
             metavar="COLUMN=VALUE",
-            help='Every row takes this value (repeatable), e.g. income=">50K".',
+            help='Every row takes this value (repeatable), e.g. income=">50K"; images and '
+            "texts: label=CLASS.",
         ),
     ] = None,
     overwrite: Overwrite = False,
     quiet: Quiet = False,
 ) -> None:
-    """Draw rows (or images) from a fitted model and write them out."""
+    """Draw rows (or images, or texts) from a fitted model and write them out."""
     import synthset
     from synthset.data import write_table
 
     model = synthset.load(run)
-    images = model.modality == "image"
-    if images:
+    kind = model.modality
+    if kind == "image":
         check_image_output(output, overwrite)
+        conditions = dict(split_pairs(condition, "--condition"))
+    elif kind == "text":
+        check_text_output(output, overwrite, dialogue=model.spec_.kind == "dialogue")
         conditions = dict(split_pairs(condition, "--condition"))
     else:
         check_output_file(output, overwrite)
         conditions = parse_conditions(condition, getattr(model, "spec_", None))
     start = time.perf_counter()
     fake = model.sample(n, seed=seed, conditions=conditions or None)
-    if images:
+    if kind == "image":
         write_image_output(fake, output, overwrite)
+    elif kind == "text":
+        write_text_output(fake, output, overwrite)
     else:
         write_table(fake, output, overwrite=overwrite)
     if not quiet:
         seconds = time.perf_counter() - start
-        what = "images" if images else "rows"
-        info(f"sampled {len(fake):,} {what} in {seconds:.1f} s → {output}")
+        info(f"sampled {len(fake):,} {units(fake)} in {seconds:.1f} s → {output}")
 
 
 def augment(
@@ -218,7 +254,8 @@ def augment(
         typer.Option(
             "--output",
             "-o",
-            help="Tables: .parquet, .csv or .tsv. Images: a folder, .parquet or .npz.",
+            help="Tables: .parquet, .csv or .tsv. Images: a folder, .parquet or .npz. Texts: "
+            ".jsonl, .csv or .parquet.",
         ),
     ],
     synth: Synth = "ctgan",
@@ -232,46 +269,90 @@ def augment(
         str | None,
         typer.Option(
             help="Add synthetic rows of the rarer classes of this column until balanced "
-            "(images: `label`, with cgan or cvae)."
+            "(images: `label`, with cgan or cvae; texts: `label`, with a label-conditional model)."
         ),
     ] = None,
     n_per_class: Annotated[
-        int | None, typer.Option(help="Images: add this many generated images to every class.")
+        int | None,
+        typer.Option(help="Images and texts: add this many generated ones to every class."),
     ] = None,
     seed: Seed = None,
     column_kind: ColumnKinds = None,
     modality: Modality = None,
+    text_column: TextColumn = None,
+    label_column: LabelColumn = None,
+    context_column: ContextColumn = None,
+    text_filter: Annotated[
+        bool | None,
+        typer.Option(
+            "--filter/--no-filter",
+            help="Texts: drop degenerate generated texts, copies and near-duplicates of real "
+            "ones, and (labelled data) texts a classifier assigns to another class, sampling "
+            "again to make up for them (default: on).",
+            show_default=False,
+        ),
+    ] = None,
     overwrite: Overwrite = False,
     quiet: Quiet = False,
 ) -> None:
     """Fit a synthesizer on DATA and write real + synthetic data, with its provenance.
 
-    Tables get a `synthset_source` column; an image folder gets a `source` column in labels.csv.
+    Tables get a `synthset_source` column; an image folder gets a `source` column in labels.csv;
+    texts get a `source` field.
     """
     from synthset.data import write_table
+    from synthset.errors import ConfigError
     from synthset.sampling.augment import augment as augment_data
 
-    is_images = (modality or detect_modality(data)) == "image"
-    if is_images:
+    columns = TextColumns(text_column, label_column, context_column)
+    modality = input_modality(data, synth, modality, columns)
+    kind = modality or detect_modality(data, columns)
+    if text_filter is not None and kind != "text":
+        raise ConfigError(f"--filter / --no-filter apply to texts, but {data} holds {kind}s")
+    if kind == "image":
         check_image_output(output, overwrite)
+    elif kind == "text":
+        if output.suffix.lower() == ".txt":
+            raise ConfigError(
+                f"cannot write augmented texts to {output.name}: a .txt file would lose the "
+                "real / synthetic source of each text; use .jsonl, .csv or .parquet"
+            )
+        check_text_output(output, overwrite)
     else:
         check_output_file(output, overwrite)
-    table, model, seconds = fit_synthesizer(data, synth, param, seed, column_kind, quiet, modality)
-    how = {"ratio": ratio, "n_new": n_new, "balance_on": balance_on, "n_per_class": n_per_class}
+    table, model, seconds = fit_synthesizer(
+        data, synth, param, seed, column_kind, quiet, modality, text_columns=columns
+    )
+    how = {
+        "ratio": ratio,
+        "n_new": n_new,
+        "balance_on": balance_on,
+        "n_per_class": n_per_class,
+        "filter": text_filter,
+    }
     bigger = augment_data(
         table, model, seed=seed, **{k: v for k, v in how.items() if v is not None}
     )
-    if is_images:
+    if kind == "image":
         write_image_output(bigger, output, overwrite)
+    elif kind == "text":
+        write_text_output(bigger, output, overwrite)
     else:
         write_table(bigger, output, overwrite=overwrite)
     if not quiet:
         added = len(bigger) - len(table)
-        what = "images" if is_images else "rows"
+        what = units(table)
         info(
             f"fitted {synth} in {seconds:.1f} s; added {added:,} synthetic {what} to "
             f"{len(table):,} real → {output}"
         )
+        report = getattr(bigger, "augment_report", None)
+        if getattr(report, "filter", None) is not None:
+            short = f"; {report.shortfall:,} short of the request" if report.shortfall else ""
+            info(
+                f"generated {report.generated:,} {what} in {report.rounds} round(s), kept "
+                f"{added:,} after filtering{short}"
+            )
 
 
 def register(app: typer.Typer) -> None:

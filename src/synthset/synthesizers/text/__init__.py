@@ -1,5 +1,7 @@
 """Text synthesizers; importing this package registers them."""
 
 from synthset.synthesizers.text._base import TextSynthesizer
+from synthset.synthesizers.text.eda import EDA
+from synthset.synthesizers.text.smollm import SmolLM2
 
-__all__ = ["TextSynthesizer"]
+__all__ = ["EDA", "SmolLM2", "TextSynthesizer"]

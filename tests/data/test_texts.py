@@ -43,7 +43,16 @@ def test_non_strings_are_refused_with_the_row():
 
 def test_clean_counts_every_reason_once():
     t = Texts.from_lists(
-        ["a fine  film", "a dull film", "   ", "A fine film", "cafÃ© was bad", "x" * 50, "ok", "\ufffdbad"],
+        [
+            "a fine  film",
+            "a dull film",
+            "   ",
+            "A fine film",
+            "cafÃ© was bad",
+            "x" * 50,
+            "ok",
+            "\ufffdbad",
+        ],
         labels=list("frffrrrr"),
     )
     out, rep = t.clean(max_chars=40)

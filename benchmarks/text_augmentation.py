@@ -153,8 +153,17 @@ def main() -> None:
     p.add_argument("--out", default=str(ROOT / "benchmarks" / "results" / "text_augmentation"))
     p.add_argument("--overwrite", action="store_true")
     p.add_argument("--resume", action="store_true")
+    p.add_argument(
+        "--merge",
+        nargs="+",
+        metavar="JSON",
+        help="only combine the runs of earlier result files into --out (one table)",
+    )
     args = p.parse_args()
     out = Path(args.out)
+    if args.merge:
+        merge(args.merge, out)
+        return
     if out.with_suffix(".json").exists() and not (args.overwrite or args.resume):
         raise SystemExit(f"{out}.json exists; pass --overwrite or --resume")
 
@@ -256,6 +265,40 @@ def main() -> None:
             write(out, runs, args, time.perf_counter() - t_all)
 
 
+def ratio_text(ratio: float | dict[str, float]) -> str:
+    if isinstance(ratio, dict):
+        return ", ".join(f"{k}: {v:g} × n" for k, v in ratio.items())
+    return f"{ratio:g} × n"
+
+
+def merge(paths: list[str], out: Path) -> None:
+    """One table from several result files (the real-only runs are the same in each: same
+    subsets, same classifier; they are taken once). Each synthesizer row says its ratio."""
+    runs: list[dict[str, Any]] = []
+    seen_real: set[tuple[int, int]] = set()
+    commands = []
+    ratios: dict[str, float] = {}
+    for path in paths:
+        d = json.loads(Path(path).read_text())
+        commands.append(d["meta"]["command"])
+        ratio = float(d["meta"]["command"].split("--ratio ")[1].split()[0])
+        for r in d["runs"]:
+            if r["synth"] == "real":
+                if (r["n_per_class"], r["seed"]) in seen_real:
+                    continue
+                seen_real.add((r["n_per_class"], r["seed"]))
+            else:
+                ratios[r["synth"]] = ratio
+            runs.append(r)
+    args = argparse.Namespace(
+        sizes=",".join(str(n) for n in sorted({r["n_per_class"] for r in runs})),
+        seeds=max(r["seed"] for r in runs) + 1,
+        synths=",".join(dict.fromkeys(r["synth"] for r in runs)),
+        ratio=ratios,
+    )
+    write(out, runs, args, 0.0, commands=commands)
+
+
 def summarise(runs: list[dict[str, Any]]) -> dict[str, dict[str, dict[str, float]]]:
     table: dict[str, dict[str, dict[str, float]]] = {}
     for n in sorted({r["n_per_class"] for r in runs}):
@@ -279,12 +322,20 @@ def summarise(runs: list[dict[str, Any]]) -> dict[str, dict[str, dict[str, float
     return table
 
 
-def write(out: Path, runs: list[dict[str, Any]], args: argparse.Namespace, seconds: float) -> None:
+def write(
+    out: Path,
+    runs: list[dict[str, Any]],
+    args: argparse.Namespace,
+    seconds: float,
+    commands: list[str] | None = None,
+) -> None:
     from synthset.utils import atomic_path
 
     table = summarise(runs)
     meta = {
-        "command": "benchmarks/text_augmentation.py "
+        "command": "; ".join(commands)
+        if commands
+        else "benchmarks/text_augmentation.py "
         + " ".join(
             f"--{k.replace('_', '-')} {v}"
             for k, v in vars(args).items()
@@ -305,7 +356,7 @@ def write(out: Path, runs: list[dict[str, Any]], args: argparse.Namespace, secon
         "",
         f"Classifier: {meta['classifier']}; test accuracy, mean ± std over seeds "
         "(gain over real only in brackets). Generated: "
-        f"{args.ratio:g} × n per class, filtered. Command: `{meta['command']}`. "
+        f"{ratio_text(args.ratio)} per class, filtered. Command: `{meta['command']}`. "
         f"{meta['machine']}; {meta['seconds']} s.",
         "",
         "| synthesizer | " + " | ".join(f"{n} per class" for n in sizes) + " |",

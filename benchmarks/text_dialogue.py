@@ -26,6 +26,7 @@ import platform
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -49,6 +50,16 @@ def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--max-seconds", type=float, default=300.0)
     p.add_argument("--seed", type=int, default=0)
+    p.add_argument(
+        "--smollm2",
+        default=None,
+        help="also reply with the few-shot SmolLM2 backend; JSON of its parameters, e.g. '{}'",
+    )
+    p.add_argument(
+        "--reuse",
+        action="store_true",
+        help="load the dialogue / reference models an earlier run saved under build/",
+    )
     p.add_argument("--out", default=str(ROOT / "benchmarks" / "results" / "text_dialogue"))
     p.add_argument("--overwrite", action="store_true")
     args = p.parse_args()
@@ -58,6 +69,7 @@ def main() -> None:
 
     from text_augmentation import embedder
 
+    from synthset.artifacts import load as load_synth
     from synthset.data.texts import Texts
     from synthset.datasets import load
     from synthset.registry import make_synthesizer
@@ -65,22 +77,39 @@ def main() -> None:
 
     train, test = load("chatterbot", split="train"), load("chatterbot", split="test")
     embed = embedder()
-    t0 = time.perf_counter()
-    model = make_synthesizer(
-        "dialogue", random_state=args.seed, max_seconds=args.max_seconds, **MODEL
-    ).fit(train)
-    fit_s = time.perf_counter() - t0
-    t0 = time.perf_counter()
-    replies_only = make_synthesizer(
-        "gpt", random_state=args.seed, max_seconds=args.max_seconds, **MODEL
-    ).fit(Texts(train.texts))
-    fit_ref_s = time.perf_counter() - t0
+
+    def fitted(name: str, data: Texts) -> tuple[Any, float]:
+        """Fit, or with --reuse load the model an earlier run saved for the same settings."""
+        key = f"{name}-seed{args.seed}-{args.max_seconds:g}s-{data.fingerprint()[:10]}"
+        path = ROOT / "build" / "text_bench_cache" / key
+        if args.reuse and (path / "config.json").exists():
+            saved = load_synth(path)
+            return saved, float(sum(h.get("seconds", 0.0) for h in saved.history_))
+        t0 = time.perf_counter()
+        synth = make_synthesizer(
+            name, random_state=args.seed, max_seconds=args.max_seconds, **MODEL
+        ).fit(data)
+        synth.save(path, overwrite=True)
+        return synth, time.perf_counter() - t0
+
+    model, fit_s = fitted("dialogue", train)
+    replies_only, fit_ref_s = fitted("gpt", Texts(train.texts))
 
     contexts, truth = test.contexts.tolist(), test.texts.tolist()
     t0 = time.perf_counter()
     greedy = model.set_params(temperature=0.0).reply(contexts, seed=args.seed)
     sampled = model.set_params(temperature=0.8, top_p=0.95).reply(contexts, seed=args.seed)
     gen_s = time.perf_counter() - t0
+
+    llm_replies = None
+    llm_s = 0.0
+    if args.smollm2 is not None:
+        t0 = time.perf_counter()
+        llm = make_synthesizer(
+            "smollm2", random_state=args.seed, label_conditional=False, **json.loads(args.smollm2)
+        ).fit(train)
+        llm_replies = llm.reply(contexts, seed=args.seed)
+        llm_s = time.perf_counter() - t0
 
     e_truth = embed(truth)
     e_train_ctx = embed(train.contexts.tolist())
@@ -117,6 +146,8 @@ def main() -> None:
             "fit_s": round(fit_s),
             "fit_reference_s": round(fit_ref_s),
             "generate_s": round(gen_s),
+            "smollm2_s": round(llm_s),
+            "smollm2_params": args.smollm2,
             "machine": f"{platform.machine()}, {os.cpu_count()} cores",
         },
         "similarity": {
@@ -124,14 +155,28 @@ def main() -> None:
             "dialogue (T=0.8, top-p 0.95)": sim(sampled),
             "retrieval (nearest context)": sim(retrieved),
             "random training reply": sim(random_replies),
+            **(
+                {"smollm2 (few-shot pairs, pretrained)": sim(llm_replies)}
+                if llm_replies is not None
+                else {}
+            ),
         },
         "perplexity": {
             "dialogue (context → reply)": float(np.exp(np.mean(np.log(ppl_dialogue)))),
             "gpt on replies only (no context)": float(np.exp(np.mean(np.log(ppl_ref)))),
         },
         "examples": [
-            {"context": c, "real": t, "dialogue": g, "retrieval": r}
-            for c, t, g, r in list(zip(contexts, truth, greedy, retrieved, strict=True))[:8]
+            {"context": c, "real": t, "dialogue": g, "retrieval": r, "smollm2": m}
+            for c, t, g, r, m in list(
+                zip(
+                    contexts,
+                    truth,
+                    greedy,
+                    retrieved,
+                    llm_replies or [None] * len(contexts),
+                    strict=True,
+                )
+            )[:8]
         ],
     }
     with atomic_path(out.with_suffix(".json"), overwrite=True) as tmp:
@@ -154,9 +199,10 @@ def main() -> None:
         lines.append(f"| {k} | {v:.1f} |")
     lines += ["", "Examples (unedited, greedy):", ""]
     for ex in result["examples"]:
+        llm = f" · smollm2: *{ex['smollm2']}*" if ex["smollm2"] is not None else ""
         lines.append(
             f"- **{ex['context']}** → dialogue: *{ex['dialogue']}* · retrieval: "
-            f"*{ex['retrieval']}* · real: *{ex['real']}*"
+            f"*{ex['retrieval']}*{llm} · real: *{ex['real']}*"
         )
     with atomic_path(out.with_suffix(".md"), overwrite=True) as tmp:
         tmp.write_text("\n".join(lines) + "\n")

@@ -28,6 +28,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from synthset.data._split import per_class_indices, split_indices
 from synthset.errors import DataError
 
 TEXT_KINDS = ("text", "dialogue")
@@ -332,37 +333,22 @@ class Texts:
         self, frac: float = 0.8, *, seed: int | None = 0, stratify: bool = True
     ) -> tuple[Texts, Texts]:
         """Split into (first, second) with ``frac`` in the first; by class when labelled."""
-        if not 0.0 < frac < 1.0:
-            raise DataError(f"`frac` must be in (0, 1), got {frac}")
-        rng = np.random.default_rng(seed)
-        n = len(self)
-        if stratify and self.labels is not None:
-            first = []
-            for k in range(self.spec.n_classes):
-                idx = rng.permutation(np.flatnonzero(self.labels == k))
-                first.append(idx[: int(round(frac * len(idx)))])
-            a = np.sort(np.concatenate(first))
-            mask = np.zeros(n, bool)
-            mask[a] = True
-            b = np.flatnonzero(~mask)
-        else:
-            perm = rng.permutation(n)
-            cut = int(round(frac * n))
-            a, b = np.sort(perm[:cut]), np.sort(perm[cut:])
-        if len(a) == 0 or len(b) == 0:
-            raise DataError(f"splitting {n} texts at {frac} leaves one side empty")
+        a, b = split_indices(
+            len(self),
+            self.labels,
+            self.spec.n_classes,
+            frac,
+            seed=seed,
+            stratify=stratify,
+            what="texts",
+        )
         return self[a], self[b]
 
     def per_class(self, n: int, *, seed: int | None = 0) -> Texts:
         """At most ``n`` texts of every class (a fixed random choice for ``seed``)."""
         if self.labels is None:
             raise DataError("per_class() needs labelled texts")
-        rng = np.random.default_rng(seed)
-        keep = [
-            rng.permutation(np.flatnonzero(self.labels == k))[:n]
-            for k in range(self.spec.n_classes)
-        ]
-        return self[np.sort(np.concatenate(keep))]
+        return self[per_class_indices(self.labels, self.spec.n_classes, n, seed=seed)]
 
     # --- cleaning -----------------------------------------------------------------------------
     def clean(

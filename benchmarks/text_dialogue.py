@@ -139,7 +139,9 @@ def main() -> None:
     ppl_ref = np.asarray(replies_only.perplexity(truth), dtype=float)
     result = {
         "meta": {
-            "command": "benchmarks/text_dialogue.py " + f"--max-seconds {args.max_seconds:g}",
+            "command": "benchmarks/text_dialogue.py "
+            + f"--max-seconds {args.max_seconds:g}"
+            + (f" --smollm2 '{args.smollm2}'" if args.smollm2 is not None else ""),
             "train_pairs": len(train),
             "test_pairs": len(test),
             "model": MODEL,

@@ -288,6 +288,8 @@ def merge(paths: list[str], out: Path) -> None:
                     continue
                 seen_real.add((r["n_per_class"], r["seed"]))
             else:
+                if ratios.get(r["synth"], ratio) != ratio:  # same model, another ratio
+                    r = {**r, "synth": f"{r['synth']} ({ratio:g} × n)"}
                 ratios[r["synth"]] = ratio
             runs.append(r)
     args = argparse.Namespace(

@@ -352,7 +352,10 @@ class TextSynthesizer(Synthesizer):
         """Rebuild the sampling network from ``_model_config()`` (weights are loaded after) and
         keep it where ``_sampling_net()`` finds it."""
         if self._config_class is None or self._model_class is None:
-            raise NotImplementedError(f"{type(self).__name__} must say how to rebuild its model")
+            raise TypeError(
+                f"{type(self).__name__} must set _config_class and _model_class or override "
+                "_restore_model"
+            )
         self.config_ = self._config_class(**cfg)
         self.model_ = self._model_class(self.config_)
         return self.model_

@@ -154,6 +154,12 @@ def main() -> None:
     p.add_argument("--overwrite", action="store_true")
     p.add_argument("--resume", action="store_true")
     p.add_argument(
+        "--known-words",
+        type=float,
+        default=None,
+        help="also score each set after dropping texts with fewer known words (`name+known`)",
+    )
+    p.add_argument(
         "--merge",
         nargs="+",
         metavar="JSON",
@@ -209,6 +215,38 @@ def main() -> None:
                     x_test,
                     y_test,
                 )
+                if args.known_words is not None:
+                    kw, kw_report = filter_texts(
+                        fake, real, near_duplicate=near, min_known_words=args.known_words, seed=seed
+                    )
+                    keep = np.isin(kept.texts, kw.texts)
+                    acc_kw = (
+                        accuracy(
+                            np.concatenate([x_real, x_fake[keep]]),
+                            np.concatenate([y_real, kept.labels[keep]]),
+                            x_test,
+                            y_test,
+                        )
+                        if keep.any()
+                        else base
+                    )
+                    runs.append(
+                        {
+                            "n_per_class": n,
+                            "seed": seed,
+                            "synth": f"{name}+known",
+                            "accuracy": acc_kw,
+                            "gain": acc_kw - base,
+                            "generated": len(fake),
+                            "kept": int(keep.sum()),
+                            "filter": kw_report.to_dict(),
+                        }
+                    )
+                    print(
+                        f"n={n} seed={seed} {name}+known: {acc_kw:.3f} ({acc_kw - base:+.3f}) "
+                        f"kept {int(keep.sum())}",
+                        flush=True,
+                    )
                 if args.label_filter:
                     lc, lc_report = filter_texts(
                         fake, real, near_duplicate=near, label_consistency=True, seed=seed

@@ -61,6 +61,7 @@ def test_each_reason_is_counted(real):
         "empty": 1,
         "too_short": 1,
         "degenerate": 2,
+        "unknown_words": 0,
         "exact_copy": 2,
         "duplicate": 1,
         "near_duplicate": 1,
@@ -126,3 +127,39 @@ def test_larger_sets_are_vectorised():
     real, fake = _reviews(1_500, seed=1), _reviews(1_500, seed=2)
     kept, report = filter_texts(fake, real)
     assert report.rows_in == 1_500 and report.seconds < 10
+
+
+def test_known_word_share_handles_inflections_and_word_salad():
+    from synthset.sampling.text_filter import _lexicon, known_word_share
+
+    lexicon = _lexicon(Texts.from_lists(["a zorblax story"]))
+    share = known_word_share(
+        [
+            "The movies were surprisingly charming.",  # inflected: movie+s, charm+ing
+            "the zorblax came back",  # a real-corpus word counts as known
+            "Ahicle lney in your wath yng",  # word salad
+            "",
+        ],
+        lexicon,
+    )
+    assert share[0] == pytest.approx(1.0)
+    assert share[1] == pytest.approx(1.0)
+    assert share[2] < 0.5
+    assert share[3] == 0.0
+
+
+def test_min_known_words_drops_word_salad_only(real):
+    fake = Texts.from_lists(
+        [
+            "the story was charming and very well acted",
+            "Ahicle lney in your wath yng that mancaves surprisly",
+            "tedious movie with a dreadful ending",
+        ],
+        ["pos", "neg", "neg"],
+        classes=["neg", "pos"],
+    )
+    kept, report = filter_texts(fake, real, min_known_words=0.8)
+    assert report.unknown_words == 1
+    assert "Ahicle" not in " ".join(kept.texts)
+    with pytest.raises(ConfigError, match="min_known_words"):
+        filter_texts(fake, real, min_known_words=1.5)

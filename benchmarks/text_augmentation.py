@@ -380,6 +380,12 @@ def write(
             f"--{k.replace('_', '-')} {v}"
             for k, v in vars(args).items()
             if k in ("sizes", "seeds", "synths", "ratio")
+        )
+        + (" --label-filter" if getattr(args, "label_filter", False) else "")
+        + (
+            f" --known-words {args.known_words:g}"
+            if getattr(args, "known_words", None) is not None
+            else ""
         ),
         "classifier": "all-MiniLM-L6-v2 embeddings + LogisticRegression(C=1)",
         "settings": {k: SYNTHS[k] for k in args.synths.split(",") if k in SYNTHS},

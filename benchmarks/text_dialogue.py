@@ -52,8 +52,10 @@ def main() -> None:
     p.add_argument("--seed", type=int, default=0)
     p.add_argument(
         "--smollm2",
+        action="append",
         default=None,
-        help="also reply with the few-shot SmolLM2 backend; JSON of its parameters, e.g. '{}'",
+        help="also reply with the few-shot SmolLM2 backend; JSON of its parameters, e.g. '{}' "
+        "(repeatable: one row per setting)",
     )
     p.add_argument(
         "--reuse",
@@ -101,15 +103,19 @@ def main() -> None:
     sampled = model.set_params(temperature=0.8, top_p=0.95).reply(contexts, seed=args.seed)
     gen_s = time.perf_counter() - t0
 
-    llm_replies = None
-    llm_s = 0.0
-    if args.smollm2 is not None:
+    llm_rows: dict[str, list[str]] = {}
+    llm_s: dict[str, float] = {}
+    for setting in args.smollm2 or []:
+        params = json.loads(setting)
         t0 = time.perf_counter()
         llm = make_synthesizer(
-            "smollm2", random_state=args.seed, label_conditional=False, **json.loads(args.smollm2)
+            "smollm2", random_state=args.seed, label_conditional=False, **params
         ).fit(train)
-        llm_replies = llm.reply(contexts, seed=args.seed)
-        llm_s = time.perf_counter() - t0
+        shots = params.get("shots", "random")
+        name = f"smollm2, {params.get('n_shots', 6)} {shots} example pairs"
+        llm_rows[name] = llm.reply(contexts, seed=args.seed)
+        llm_s[name] = round(time.perf_counter() - t0)
+    llm_replies = list(llm_rows.values())[-1] if llm_rows else None
 
     e_truth = embed(truth)
     e_train_ctx = embed(train.contexts.tolist())
@@ -141,14 +147,14 @@ def main() -> None:
         "meta": {
             "command": "benchmarks/text_dialogue.py "
             + f"--max-seconds {args.max_seconds:g}"
-            + (f" --smollm2 '{args.smollm2}'" if args.smollm2 is not None else ""),
+            + "".join(f" --smollm2 '{a}'" for a in args.smollm2 or []),
             "train_pairs": len(train),
             "test_pairs": len(test),
             "model": MODEL,
             "fit_s": round(fit_s),
             "fit_reference_s": round(fit_ref_s),
             "generate_s": round(gen_s),
-            "smollm2_s": round(llm_s),
+            "smollm2_s": llm_s,
             "smollm2_params": args.smollm2,
             "machine": f"{platform.machine()}, {os.cpu_count()} cores",
         },
@@ -157,11 +163,7 @@ def main() -> None:
             "dialogue (T=0.8, top-p 0.95)": sim(sampled),
             "retrieval (nearest context)": sim(retrieved),
             "random training reply": sim(random_replies),
-            **(
-                {"smollm2 (few-shot pairs, pretrained)": sim(llm_replies)}
-                if llm_replies is not None
-                else {}
-            ),
+            **{name: sim(replies) for name, replies in llm_rows.items()},
         },
         "perplexity": {
             "dialogue (context → reply)": float(np.exp(np.mean(np.log(ppl_dialogue)))),

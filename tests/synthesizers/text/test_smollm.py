@@ -586,3 +586,19 @@ def test_real_model_replies_to_chatterbot_contexts(real_dialogue):
     assert synth.reply(ctx, seed=0) == out
     pairs = synth.sample(3, seed=0)
     assert pairs.spec.kind == "dialogue" and set(pairs.contexts) <= set(synth.contexts_)
+
+
+def test_nearest_shots_pick_the_most_similar_contexts():
+    from synthset.synthesizers.text.smollm import _nearest_pairs
+
+    pool = [["what is your name", "a"], ["do you like pizza", "b"], ["what is the time", "c"]]
+    picks = _nearest_pairs(["what is your favourite name"], pool, 2)
+    assert picks == [[2, 0]]  # least similar first, the closest right before the question
+
+
+def test_nearest_shots_reply_deterministically(patched):
+    synth = SmolLM2(**{**PARAMS, "shots": "nearest", "temperature": 0.0}).fit(chats())
+    src = chats()[[0, 13, 2]]
+    assert synth.reply(src, seed=0) == synth.reply(src, seed=0)
+    with pytest.raises(ConfigError, match="shots"):
+        SmolLM2(shots="closest").fit(chats())

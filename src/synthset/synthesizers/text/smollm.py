@@ -58,7 +58,7 @@ from synthset.data.texts import Texts, TextSpec, as_texts
 from synthset.errors import ArtifactError, ConfigError, DataError, SynthsetWarning
 from synthset.models.text import pretrained
 from synthset.registry import register
-from synthset.synthesizers.base import SEED, Anything, Boolean, DeviceName, Interval
+from synthset.synthesizers.base import SEED, Anything, Boolean, DeviceName, Interval, Options
 from synthset.synthesizers.text._base import TextSynthesizer
 from synthset.training.trainer import Trainer
 from synthset.utils import (
@@ -290,6 +290,11 @@ class SmolLM2(TextSynthesizer):
             the prompts (``sample(conditions=...)``, ``reply(labels=...)``); False: one pool of
             examples, no labels (e.g. when a new context's topic is unknown).
         n_shots: training examples shown in each prompt.
+        shots: how a dialogue prompt's examples are chosen: ``"random"`` (seeded draws from
+            the pool) or ``"nearest"`` (the pool pairs whose contexts are most similar to the
+            one answered, by word TF-IDF cosine, the closest last: retrieval-augmented
+            few-shot; give a large ``pool_size`` to search every training pair). Single texts
+            always use random examples.
         pool_size: examples kept per class at fit time (drawn with ``random_state``); each
             prompt draws its ``n_shots`` from this pool. They are saved with the model.
         max_example_chars: only training texts up to this length enter the pool (when a class
@@ -325,6 +330,7 @@ class SmolLM2(TextSynthesizer):
         "label_descriptions": _Descriptions(),
         "label_conditional": Boolean(),
         "n_shots": Interval(int, 0),
+        "shots": Options(("random", "nearest")),
         "pool_size": Interval(int, 1),
         "max_example_chars": Interval(int, 1),
         "rows_per_prompt": Interval(int, 1),
@@ -353,6 +359,7 @@ class SmolLM2(TextSynthesizer):
         label_descriptions: Mapping[str, str] | None = None,
         label_conditional: bool = True,
         n_shots: int = 6,
+        shots: str = "random",
         pool_size: int = 64,
         max_example_chars: int = 200,
         rows_per_prompt: int = 4,
@@ -652,13 +659,18 @@ class SmolLM2(TextSynthesizer):
             else:
                 pool, label = self.pool_[int(c)], classes[int(c)] if classes else None
             k = min(self.n_shots, len(pool))
-            # (rows, k + 1) random pool indices; an example whose context is the one being
-            # answered is skipped (its reply would be copied)
-            order = torch.rand(len(rows), len(pool), generator=gen, device=gen.device)
-            picks = order.argsort(dim=1)[:, : k + 1].cpu().tolist()
+            # (rows, k + 1) pool indices; an example whose context is the one being answered
+            # is skipped (its reply would be copied)
+            if self.shots == "nearest":
+                picks = _nearest_pairs([contexts[r] for r in rows], pool, k + 1)
+            else:
+                order = torch.rand(len(rows), len(pool), generator=gen, device=gen.device)
+                picks = order.argsort(dim=1)[:, : k + 1].cpu().tolist()
             for r, pk in zip(rows, picks, strict=True):
                 own = _norm(contexts[r])
-                shots = [pool[i] for i in pk if _norm(pool[i][0]) != own][:k]
+                shots = [pool[i] for i in pk if _norm(pool[i][0]) != own]
+                # random: the first k; nearest (least → most similar): the k closest
+                shots = shots[len(shots) - k :] if self.shots == "nearest" else shots[:k]
                 prompts[r] = self._reply_prompt_ids(shots, contexts[r], label)
         out = [""] * len(contexts)
         todo = list(range(len(contexts)))
@@ -881,3 +893,17 @@ class SmolLM2(TextSynthesizer):
             for n in self.finetuned_:
                 params[n].copy_(tensors[f"model.{n}"].to(params[n].device))
         model.eval()
+
+
+def _nearest_pairs(contexts: list[str], pool: list[list[str]], k: int) -> list[list[int]]:
+    """For each context, the indices of the ``k`` pool pairs whose contexts are most similar
+    (word TF-IDF cosine; one sparse product for the batch), ordered from the least to the most
+    similar, so that the closest example stands right before the question."""
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    pool_contexts = [c for c, _ in pool]
+    vec = TfidfVectorizer(sublinear_tf=True).fit(pool_contexts + contexts)
+    sim = (vec.transform(contexts) @ vec.transform(pool_contexts).T).toarray()
+    k = min(k, len(pool))
+    top = np.argsort(-sim, axis=1, kind="stable")[:, :k]
+    return top[:, ::-1].tolist()

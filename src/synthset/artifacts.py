@@ -175,11 +175,12 @@ def load_synthesizer(path: str | Path) -> Synthesizer:
 
 def spec_from_dict(d: dict[str, Any]) -> Any:
     """Rebuild a spec from its JSON form, dispatching on its ``modality``."""
+    from synthset.data.audio import AudioSpec
     from synthset.data.images import ImageSpec
     from synthset.data.spec import TableSpec
     from synthset.data.texts import TextSpec
 
-    kinds = {"table": TableSpec, "image": ImageSpec, "text": TextSpec}
+    kinds = {"table": TableSpec, "image": ImageSpec, "text": TextSpec, "audio": AudioSpec}
     modality = d.get("modality") if isinstance(d, dict) else None
     if modality not in kinds:
         raise ArtifactError(f"spec.json has unknown modality {modality!r}")

@@ -1,5 +1,6 @@
 """Data containers, specs and I/O."""
 
+from synthset.data.audio import Audio, AudioSpec, as_audio, concat_audio
 from synthset.data.image_io import read_images, write_images
 from synthset.data.images import Images, ImageSpec, as_images, concat_images
 from synthset.data.spec import ColumnSpec, TableSpec
@@ -8,6 +9,10 @@ from synthset.data.text_tokenizer import TextTokenizer
 from synthset.data.texts import Texts, TextSpec, as_texts, concat_texts, read_texts, write_texts
 
 __all__ = [
+    "Audio",
+    "AudioSpec",
+    "as_audio",
+    "concat_audio",
     "ColumnSpec",
     "ImageSpec",
     "Images",

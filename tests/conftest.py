@@ -116,3 +116,20 @@ IMAGE_TINY_PARAMS: dict[str, dict] = {
         device="cpu",
     ),
 }
+
+
+def make_tiny_audio(n: int = 16, sample_rate: int = 8_000, seconds: float = 0.25, seed: int = 0):
+    """``n`` labelled mono clips: class "low" is a 250 Hz harmonic tone, "high" a 1.2 kHz one,
+    each with a random onset, level and a little noise."""
+    from synthset.data.audio import Audio
+
+    rng = np.random.default_rng(seed)
+    length = int(sample_rate * seconds)
+    labels = np.array(["low", "high"] * (n // 2))
+    t = np.arange(length) / sample_rate
+    f0 = np.where(labels == "low", 250.0, 1_200.0)[:, None] * rng.uniform(0.95, 1.05, (n, 1))
+    x = sum(np.sin(2 * np.pi * k * f0 * t) / k for k in (1, 2, 3))
+    onset = rng.integers(0, length // 4, (n, 1))
+    env = np.clip((np.arange(length)[None] - onset) / (0.01 * sample_rate), 0, 1)
+    x = x * env * rng.uniform(0.2, 0.5, (n, 1)) + rng.normal(0, 0.005, (n, length))
+    return Audio.from_arrays(x.astype(np.float32), sample_rate, labels=labels, name="tiny")

@@ -7,10 +7,21 @@ from typing import Any
 __version__ = "0.1.0"
 
 from synthset.artifacts import load  # noqa: E402
-from synthset.data import Table, TableSpec, Texts, read_table, read_texts, write_table  # noqa: E402
+from synthset.data import (  # noqa: E402
+    Audio,
+    Table,
+    TableSpec,
+    Texts,
+    read_audio,
+    read_table,
+    read_texts,
+    write_audio,
+    write_table,
+)
 from synthset.registry import list_synthesizers, make_synthesizer, register  # noqa: E402
 
 __all__ = [
+    "Audio",
     "Table",
     "TableSpec",
     "Texts",
@@ -21,9 +32,11 @@ __all__ = [
     "list_synthesizers",
     "load",
     "make_synthesizer",
+    "read_audio",
     "read_table",
     "read_texts",
     "register",
+    "write_audio",
     "write_table",
 ]
 

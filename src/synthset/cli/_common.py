@@ -117,14 +117,16 @@ IMAGE_FILE_SUFFIXES = (".npz", ".npy")
 IMAGE_OUTPUT_SUFFIXES = ("", ".parquet", ".pq", ".npz", ".png")
 TEXT_FILE_SUFFIXES = (".txt", ".jsonl", ".ndjson")
 TEXT_OUTPUT_SUFFIXES = (".jsonl", ".ndjson", ".csv", ".parquet", ".pq", ".txt")
-MODALITIES = ("table", "image", "text")
+AUDIO_OUTPUT_SUFFIXES = ("", ".parquet", ".pq", ".wav", ".flac")
+MODALITIES = ("table", "image", "text", "audio")
 Modality = Annotated[
     str | None,
     typer.Option(
         "--modality",
-        help="Force how DATA is read: table, image or text (default: detected — a folder or "
-        ".npz is images, a .parquet with an image column is images, .txt / .jsonl or a table "
-        "with --text-column is text, CSV / Parquet otherwise a table).",
+        help="Force how DATA is read: table, image, text or audio (default: detected — a "
+        "folder of WAV / FLAC / OGG files or an audio file is audio, another folder or .npz is "
+        "images, a .parquet with an audio / image column is audio / images, .txt / .jsonl or "
+        "a table with --text-column is text, CSV / Parquet otherwise a table).",
     ),
 ]
 TextColumn = Annotated[
@@ -179,16 +181,23 @@ class TextColumns:
 
 
 def detect_modality(data: str, text_columns: TextColumns | None = None) -> str:
-    """``"image"`` for a folder, .npz/.npy, an image dataset or a Parquet file with an image
-    column (a struct with ``bytes``); ``"text"`` for .txt / .jsonl, a text dataset, or a table
-    file read with ``--text-column`` / ``--context-column``; ``"table"`` otherwise."""
+    """``"audio"`` for a folder whose first media file is audio (WAV, FLAC, OGG, …), an audio
+    file, an audio dataset or a Parquet file of encoded clips; ``"image"`` for another folder,
+    .npz/.npy, an image dataset or a Parquet file with an image column (a struct with
+    ``bytes``); ``"text"`` for .txt / .jsonl, a text dataset, or a table file read with
+    ``--text-column`` / ``--context-column``; ``"table"`` otherwise."""
     from synthset import datasets
+    from synthset.data.audio_io import AUDIO_SUFFIXES, is_audio_parquet
 
     path = Path(data)
     wants_text = text_columns is not None and bool(text_columns.text or text_columns.context)
     if path.exists():
         suffix = path.suffix.lower()
-        if path.is_dir() or suffix in IMAGE_FILE_SUFFIXES:
+        if path.is_dir():
+            return "audio" if _folder_holds_audio(path) else "image"
+        if suffix in AUDIO_SUFFIXES:
+            return "audio"
+        if suffix in IMAGE_FILE_SUFFIXES:
             return "image"
         if suffix in TEXT_FILE_SUFFIXES or wants_text:
             return "text"
@@ -200,6 +209,8 @@ def detect_modality(data: str, text_columns: TextColumns | None = None) -> str:
                 schema = pq.read_schema(path)
             except (OSError, pa.ArrowInvalid):
                 return "table"  # read_table reports the problem
+            if is_audio_parquet(path):
+                return "audio"
             for field in schema:
                 if pa.types.is_struct(field.type) and field.type.get_field_index("bytes") >= 0:
                     return "image"
@@ -209,6 +220,23 @@ def detect_modality(data: str, text_columns: TextColumns | None = None) -> str:
     if path.suffix.lower() in TEXT_FILE_SUFFIXES or wants_text:
         return "text"  # read_texts says the file is missing
     return "table"
+
+
+def _folder_holds_audio(folder: Path) -> bool:
+    """True when the first audio or image file found under ``folder`` is an audio file."""
+    from synthset.data.audio_io import AUDIO_SUFFIXES
+    from synthset.data.image_io import IMAGE_SUFFIXES
+
+    for p in folder.rglob("*"):
+        suffix = p.suffix.lower()
+        if suffix in AUDIO_SUFFIXES:
+            return True
+        if suffix in IMAGE_SUFFIXES:
+            return False
+    return False
+
+
+_READ_AS = {"table": "a table", "image": "images", "audio": "audio clips"}
 
 
 def load_input(
@@ -224,12 +252,12 @@ def load_input(
         DataError: missing or unreadable data.
     """
     if modality not in (None, *MODALITIES):
-        raise ConfigError(f"--modality must be table, image or text, got {modality!r}")
+        raise ConfigError(f"--modality must be table, image, text or audio, got {modality!r}")
     modality = modality or detect_modality(data, text_columns)
     if text_columns and modality != "text":
         raise ConfigError(
             f"--text-column / --label-column / --context-column apply to texts, but {data} is "
-            f"read as {'a table' if modality == 'table' else 'images'}; add --text-column or "
+            f"read as {_READ_AS[modality]}; add --text-column or "
             "--modality text"
         )
     if modality == "table":
@@ -238,6 +266,8 @@ def load_input(
         raise ConfigError(f"--column-kind applies to tables, not {modality}s")
     if modality == "text":
         return load_input_texts(data, text_columns or TextColumns())
+    if modality == "audio":
+        return load_input_audio(data)
     from synthset import datasets
     from synthset.data.image_io import read_images
 
@@ -269,6 +299,23 @@ def load_input_texts(data: str, columns: TextColumns, split: str | None = None) 
             f"{names}); pass a .txt, .jsonl, .csv or .parquet path"
         )
     return read_texts(path, **columns.as_kwargs())
+
+
+def load_input_audio(data: str) -> Any:
+    """Read clips from a folder of WAV / FLAC / OGG files, an audio file, a .parquet of encoded
+    clips, or a bundled audio dataset (an existing path wins)."""
+    from synthset import datasets
+    from synthset.data.audio_io import read_audio
+
+    path = Path(data)
+    if not path.exists() and datasets.is_dataset(data):
+        return _dataset_of(data, "audio")
+    if not path.exists():
+        raise DataError(
+            f"{data!r} does not exist; pass a folder of WAV / FLAC files, an audio file, a "
+            ".parquet of clips, or a bundled audio dataset (spoken_digits)"
+        )
+    return read_audio(path)
 
 
 def _dataset_of(name: str, modality: str, split: str | None = None) -> Any:
@@ -310,6 +357,30 @@ def write_image_output(images: Any, path: Path, overwrite: bool) -> Path:
     return write_images(images, path, overwrite=overwrite)
 
 
+def check_audio_output(path: Path, overwrite: bool, n_clips: int | None = None) -> None:
+    """Fail before any work when ``n_clips`` clips cannot be written to ``path`` (a single
+    .wav / .flac file takes exactly one; None, for a count not known yet, refuses it)."""
+    suffix = path.suffix.lower()
+    if suffix not in AUDIO_OUTPUT_SUFFIXES:
+        raise ConfigError(
+            f"cannot write audio to {path.name}: use a folder (no extension: WAV files + "
+            "labels.csv), .parquet, or .wav / .flac for a single clip"
+        )
+    if suffix in (".wav", ".flac") and n_clips != 1:
+        raise ConfigError(
+            f"{path.name} is a single audio file, which holds one clip; write a folder (no "
+            "extension) or .parquet"
+        )
+    check_not_exists(path, overwrite)
+
+
+def write_audio_output(audio: Any, path: Path, overwrite: bool) -> Path:
+    """Write clips as a folder of WAV files (+ labels.csv), .parquet, or one .wav / .flac."""
+    from synthset.data.audio_io import write_audio
+
+    return write_audio(audio, path, overwrite=overwrite)
+
+
 def check_text_output(path: Path, overwrite: bool, *, dialogue: bool = False) -> None:
     """Fail before any work when texts cannot be written to ``path``."""
     if path.suffix.lower() not in TEXT_OUTPUT_SUFFIXES:
@@ -336,16 +407,16 @@ def write_text_output(texts: Any, path: Path, overwrite: bool) -> Path:
 
 
 def units(data: Any) -> str:
-    """What ``data`` counts: ``rows``, ``images``, ``texts`` or ``dialogue pairs``."""
+    """What ``data`` counts: ``rows``, ``images``, ``texts``, ``dialogue pairs`` or ``clips``."""
     modality = getattr(data, "modality", "table")
     if modality == "text":
         return "dialogue pairs" if data.spec.kind == "dialogue" else "texts"
-    return "images" if modality == "image" else "rows"
+    return {"image": "images", "audio": "clips"}.get(modality, "rows")
 
 
 def describe(data: Any) -> str:
-    """``"1,000 rows × 5 columns"``, ``"5,000 images 28×28×1"``, ``"3,404 texts (2 classes)"``
-    or ``"887 dialogue pairs (21 classes)"``."""
+    """``"1,000 rows × 5 columns"``, ``"5,000 images 28×28×1"``, ``"3,404 texts (2 classes)"``,
+    ``"887 dialogue pairs (21 classes)"`` or ``"500 clips of 1 s at 16 kHz (10 classes)"``."""
     modality = getattr(data, "modality", "table")
     if modality == "image":
         h, w, c = data.spec.shape
@@ -353,6 +424,10 @@ def describe(data: Any) -> str:
     if modality == "text":
         classes = f" ({data.spec.n_classes} classes)" if data.labels is not None else ""
         return f"{len(data):,} {units(data)}{classes}"
+    if modality == "audio":
+        classes = f" ({data.spec.n_classes} classes)" if data.labels is not None else ""
+        khz = data.spec.sample_rate / 1000
+        return f"{len(data):,} clips of {data.spec.duration:.3g} s at {khz:g} kHz{classes}"
     rows, cols = data.shape
     return f"{rows:,} rows × {cols} columns"
 

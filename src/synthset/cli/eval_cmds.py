@@ -56,8 +56,9 @@ def _data_option(flag: str, what: str) -> Any:
         flag,
         metavar="DATA",
         help=f"{what}: a .csv / .parquet table, an image folder / .npz / image .parquet, texts "
-        "(.txt / .jsonl, or a table with --text-column), or a bundled dataset name; NAME:SPLIT "
-        "picks a split (adult:test, rotten_tomatoes:test).",
+        "(.txt / .jsonl, or a table with --text-column), audio (a folder of WAV / FLAC files or "
+        "a .parquet of clips), or a bundled dataset name; NAME:SPLIT picks a split (adult:test, "
+        "rotten_tomatoes:test, spoken_digits:test).",
         show_default=False,
     )
 
@@ -216,7 +217,9 @@ def evaluate(
     columns = TextColumns(text_column, label_column, context_column)
     real_t = load_evaluation_table(real, modality, columns)
     data_kind = getattr(real_t, "modality", "table")
-    is_images = data_kind == "image"
+    is_images = data_kind in ("image", "audio")  # both are scored on their labels
+    if data_kind == "audio":
+        modality = "audio"  # read the synthetic and holdout data as audio too
     if data_kind == "text":
         if target is not None or sensitive is not None:
             raise ConfigError(
@@ -225,13 +228,13 @@ def evaluate(
             )
         modality = "text"  # read the synthetic and holdout data as texts too
     if target is not None and is_images:
-        raise ConfigError("--target applies to tables; images are scored on their labels")
+        raise ConfigError(f"--target applies to tables; {units(real_t)} are scored on their labels")
     if target is not None and target not in real_t.spec:
         raise ConfigError(
             f"`--target` {target!r} is not a column; columns: {', '.join(real_t.spec.names)}"
         )
     if sensitive is not None and is_images:
-        raise ConfigError("--sensitive names a table column; leave it out for images")
+        raise ConfigError(f"--sensitive names a table column; leave it out for {units(real_t)}")
     if sensitive is not None and sensitive not in real_t.spec:
         raise ConfigError(
             f"`--sensitive` {sensitive!r} is not a column; columns: {', '.join(real_t.spec.names)}"
@@ -246,7 +249,7 @@ def evaluate(
         )
     start = time.perf_counter()
     extra: dict[str, Any] = {}
-    if is_images:
+    if data_kind == "image":
         extra = {"image_resolution": image_resolution}
     elif data_kind == "table":
         extra = {"sensitive": sensitive}

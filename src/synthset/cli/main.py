@@ -17,7 +17,7 @@ from rich.text import Text
 from typer.core import TyperGroup
 
 from synthset import __version__
-from synthset.cli import anonymize_cmd, data_cmds, demo, eval_cmds, train_cmds
+from synthset.cli import anonymize_cmd, data_cmds, demo, eval_cmds, train_cmds, transform_cmd
 from synthset.cli._common import err_console
 from synthset.errors import SynthsetError
 
@@ -102,6 +102,7 @@ def root(
 data_cmds.register(app)
 train_cmds.register(app)
 eval_cmds.register(app)
+transform_cmd.register(app)
 anonymize_cmd.register(app)
 demo.register(app)
 

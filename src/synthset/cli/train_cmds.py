@@ -22,6 +22,7 @@ from synthset.cli._common import (
     Quiet,
     TextColumn,
     TextColumns,
+    check_audio_output,
     check_image_output,
     check_not_exists,
     check_output_file,
@@ -35,6 +36,7 @@ from synthset.cli._common import (
     set_runtime_params,
     split_pairs,
     units,
+    write_audio_output,
     write_image_output,
     write_text_output,
 )
@@ -44,8 +46,10 @@ Data = Annotated[
     typer.Argument(
         metavar="DATA",
         help="A .csv / .parquet table, an image folder (class subfolders or labels.csv) / .npz / "
-        "image .parquet, texts (.txt one per line, .jsonl, or a table with --text-column), or a "
-        "bundled dataset name (see `synthset datasets`); an existing path wins.",
+        "image .parquet, texts (.txt one per line, .jsonl, or a table with --text-column), "
+        "audio (a folder of WAV / FLAC / OGG files, class subfolders or labels.csv, or a "
+        ".parquet of clips), or a bundled dataset name (see `synthset datasets`); an existing "
+        "path wins.",
         show_default=False,
     ),
 ]
@@ -202,7 +206,8 @@ def sample(
             "-o",
             help="Tables: .parquet, .csv or .tsv. Images: a folder (PNGs + labels.csv), "
             ".parquet, .npz, or .png for one grid picture. Texts: .jsonl, .csv, .parquet, or "
-            ".txt (one text per line, no labels).",
+            ".txt (one text per line, no labels). Audio: a folder (WAVs + labels.csv), "
+            ".parquet, or .wav / .flac for one clip.",
         ),
     ],
     seed: Seed = None,
@@ -212,14 +217,14 @@ def sample(
             "--condition",
             "-c",
             metavar="COLUMN=VALUE",
-            help='Every row takes this value (repeatable), e.g. income=">50K"; images and '
-            "texts: label=CLASS.",
+            help='Every row takes this value (repeatable), e.g. income=">50K"; images, texts '
+            "and audio: label=CLASS.",
         ),
     ] = None,
     overwrite: Overwrite = False,
     quiet: Quiet = False,
 ) -> None:
-    """Draw rows (or images, or texts) from a fitted model and write them out."""
+    """Draw rows (or images, texts or audio clips) from a fitted model and write them out."""
     import synthset
     from synthset.data import write_table
 
@@ -231,6 +236,9 @@ def sample(
     elif kind == "text":
         check_text_output(output, overwrite, dialogue=model.spec_.kind == "dialogue")
         conditions = dict(split_pairs(condition, "--condition"))
+    elif kind == "audio":
+        check_audio_output(output, overwrite, n)
+        conditions = dict(split_pairs(condition, "--condition"))
     else:
         check_output_file(output, overwrite)
         conditions = parse_conditions(condition, getattr(model, "spec_", None))
@@ -240,6 +248,8 @@ def sample(
         write_image_output(fake, output, overwrite)
     elif kind == "text":
         write_text_output(fake, output, overwrite)
+    elif kind == "audio":
+        write_audio_output(fake, output, overwrite)
     else:
         write_table(fake, output, overwrite=overwrite)
     if not quiet:
@@ -255,7 +265,8 @@ def augment(
             "--output",
             "-o",
             help="Tables: .parquet, .csv or .tsv. Images: a folder, .parquet or .npz. Texts: "
-            ".jsonl, .csv or .parquet.",
+            ".jsonl, .csv or .parquet. Audio: a folder (WAVs + labels.csv with a source "
+            "column) or .parquet.",
         ),
     ],
     synth: Synth = "ctgan",
@@ -274,7 +285,7 @@ def augment(
     ] = None,
     n_per_class: Annotated[
         int | None,
-        typer.Option(help="Images and texts: add this many generated ones to every class."),
+        typer.Option(help="Images, texts and audio: add this many generated ones to every class."),
     ] = None,
     seed: Seed = None,
     column_kind: ColumnKinds = None,
@@ -297,8 +308,8 @@ def augment(
 ) -> None:
     """Fit a synthesizer on DATA and write real + synthetic data, with its provenance.
 
-    Tables get a `synthset_source` column; an image folder gets a `source` column in labels.csv;
-    texts get a `source` field.
+    Tables get a `synthset_source` column; an image or audio folder gets a `source` column in
+    labels.csv; texts get a `source` field.
     """
     from synthset.data import write_table
     from synthset.errors import ConfigError
@@ -311,6 +322,8 @@ def augment(
         raise ConfigError(f"--filter / --no-filter apply to texts, but {data} holds {kind}s")
     if kind == "image":
         check_image_output(output, overwrite)
+    elif kind == "audio":
+        check_audio_output(output, overwrite)
     elif kind == "text":
         if output.suffix.lower() == ".txt":
             raise ConfigError(
@@ -335,6 +348,8 @@ def augment(
     )
     if kind == "image":
         write_image_output(bigger, output, overwrite)
+    elif kind == "audio":
+        write_audio_output(bigger, output, overwrite)
     elif kind == "text":
         write_text_output(bigger, output, overwrite)
     else:

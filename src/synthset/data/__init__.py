@@ -1,6 +1,7 @@
 """Data containers, specs and I/O."""
 
 from synthset.data.audio import Audio, AudioSpec, as_audio, concat_audio
+from synthset.data.audio_io import read_audio, write_audio
 from synthset.data.image_io import read_images, write_images
 from synthset.data.images import Images, ImageSpec, as_images, concat_images
 from synthset.data.spec import ColumnSpec, TableSpec
@@ -26,9 +27,11 @@ __all__ = [
     "as_texts",
     "concat_images",
     "concat_texts",
+    "read_audio",
     "read_images",
     "read_table",
     "read_texts",
+    "write_audio",
     "write_images",
     "write_table",
     "write_texts",

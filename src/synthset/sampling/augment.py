@@ -47,7 +47,8 @@ def augment(
     fills every class up to the largest with a class-conditional model (``cgan``, ``cvae``),
     ``n_per_class`` adds that many images to every class, and the result's ``source`` array
     marks each image ``"real"`` or ``"synthetic"``. So do texts (Texts or a .txt / .jsonl path;
-    see :mod:`synthset.sampling.augment_texts`).
+    see :mod:`synthset.sampling.augment_texts`) and audio (Audio, or a folder / file of clips;
+    see :mod:`synthset.sampling.augment_audio`).
 
     Args:
         data: the real rows (a Table, a DataFrame or a path to CSV/Parquet).
@@ -61,7 +62,7 @@ def augment(
             always (re)fits it; ``False`` never fits it (it must be fitted already).
         provenance_column: name of the column marking rows ``"real"`` or ``"synthetic"``;
             ``None`` leaves it out.
-        n_per_class: images and texts: add this many generated items to every class.
+        n_per_class: images, texts and audio: add this many generated items to every class.
         filter: texts only: filter the generated texts (default True; a dict passes options
             to :class:`~synthset.sampling.text_filter.TextFilter`; False keeps them all).
 
@@ -72,11 +73,17 @@ def augment(
         ConfigError: for a bad combination or value of the options.
         NotFittedError: when ``fit=False`` and the synthesizer is not fitted.
     """
+    from synthset.sampling.augment_audio import augment_audio, is_audio
     from synthset.sampling.augment_texts import augment_texts, is_texts
 
     texts = is_texts(data)
     if filter is not None and not texts:
         raise ConfigError("`filter` applies to texts (augment of Texts); pass it only for texts")
+    if is_audio(data):  # before images: a folder of audio files is no image folder
+        _check_request(ratio, n_new, balance_on, n_per_class)
+        how = {"ratio": ratio, "n_new": n_new, "balance_on": balance_on}
+        synth = _as_synthesizer(synthesizer)
+        return augment_audio(data, synth, n_per_class=n_per_class, seed=seed, fit=fit, **how)
     if _is_images(data):
         return _augment_images(data, synthesizer, ratio, n_new, balance_on, n_per_class, seed, fit)
     if texts:

@@ -1,5 +1,6 @@
 """Built-in synthesizers; importing this module registers them."""
 
+from synthset.synthesizers.audio import AudioSynthesizer
 from synthset.synthesizers.base import Synthesizer
 from synthset.synthesizers.ctgan import CTGAN
 from synthset.synthesizers.gaussian_copula import GaussianCopula
@@ -8,6 +9,7 @@ from synthset.synthesizers.text import TextSynthesizer
 from synthset.synthesizers.tvae import TVAE
 
 __all__ = [
+    "AudioSynthesizer",
     "CGAN",
     "CTGAN",
     "DCGAN",

@@ -4,13 +4,15 @@ A metric is a pure function ``fn(ctx) -> MetricResult | list[MetricResult] | Non
 under a family (fidelity, utility, privacy) and a modality: ``"table"`` metrics read an
 :class:`EvalContext`, ``"image"`` metrics an
 :class:`~synthset.evaluation.images.context.ImageEvalContext`, ``"text"`` metrics a
-:class:`~synthset.evaluation.text.context.TextEvalContext`. It returns None when it does not
+:class:`~synthset.evaluation.text.context.TextEvalContext`, ``"audio"`` metrics an
+:class:`~synthset.evaluation.audio.context.AudioEvalContext`. It returns None when it does not
 apply (no holdout, no target, no labels). Metrics never plot; ``details`` carries what a renderer
 needs.
 """
 
 from __future__ import annotations
 
+import importlib
 import math
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
@@ -24,7 +26,7 @@ from synthset.data.spec import TableSpec
 from synthset.errors import ConfigError
 
 FAMILIES = ("fidelity", "utility", "privacy")
-MODALITIES = ("table", "image", "text")
+MODALITIES = ("table", "image", "text", "audio")
 
 
 @dataclass
@@ -88,7 +90,7 @@ class MetricInfo:
     fn: MetricFn
     pass_at: float | None = None  # value at or beyond which the result passes
     warn_at: float | None = None  # ... warns; beyond neither it fails
-    modality: str = "table"  # the data the metric reads: "table", "image" or "text"
+    modality: str = "table"  # the data the metric reads: "table", "image", "text" or "audio"
 
 
 _METRICS: dict[str, MetricInfo] = {}
@@ -107,7 +109,7 @@ def register_metric(
     Thresholds are read in the direction of the result's ``higher_is_better``; document them in
     the metric's docstring. ``modality`` says which data the metric reads (``"table"``: an
     :class:`EvalContext`; ``"image"``: an ``ImageEvalContext``; ``"text"``: a
-    ``TextEvalContext``); ``evaluate`` runs only the
+    ``TextEvalContext``; ``"audio"``: an ``AudioEvalContext``); ``evaluate`` runs only the
     metrics of its data's modality. Names are unique across modalities; a duplicate raises.
     """
     if family not in FAMILIES:
@@ -130,7 +132,7 @@ def list_metrics(family: str | None = None, *, modality: str | None = "table") -
     Args:
         family: only this family (``"fidelity"``, ``"utility"``, ``"privacy"``).
         modality: only metrics of this modality (``"table"`` by default, as before image
-            metrics existed; ``"image"``; ``"text"``; None for every modality).
+            metrics existed; ``"image"``; ``"text"``; ``"audio"``; None for every modality).
     """
     _load_builtin_metrics()
     return [
@@ -151,6 +153,9 @@ def _load_builtin_metrics() -> None:
     import synthset.evaluation.images  # noqa: F401  (registers the built-in image metrics)
     import synthset.evaluation.metrics  # noqa: F401  (registers the built-in table metrics)
     import synthset.evaluation.text  # noqa: F401  (registers the built-in text metrics)
+
+    # the audio metrics register last, so the other modalities keep their order
+    importlib.import_module("synthset.evaluation.audio")
 
 
 # --- the context every metric reads ------------------------------------------------------------

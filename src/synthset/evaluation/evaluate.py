@@ -1,7 +1,7 @@
 """``evaluate(real, synthetic, holdout=None, target=None)`` → :class:`Report`.
 
-Tables, images and texts take the same call: the modality of ``real`` decides which registered
-metrics run (``register_metric(..., modality=...)``) and which context they read.
+Tables, images, texts and audio clips take the same call: the modality of ``real`` decides which
+registered metrics run (``register_metric(..., modality=...)``) and which context they read.
 """
 
 from __future__ import annotations
@@ -22,7 +22,9 @@ from synthset.evaluation.report import Report
 
 IMAGE_FILE_SUFFIXES = (".npz", ".npy")
 TEXT_FILE_SUFFIXES = (".txt", ".jsonl", ".ndjson")
-_MODALITY_WORDS = {"table": "a table", "image": "images", "text": "texts"}
+_MODALITY_WORDS = {"table": "a table", "image": "images", "text": "texts", "audio": "audio clips"}
+AUDIO_EXAMPLES_PER_CLASS = 2  # real and synthetic clips per class kept for the report's players
+AUDIO_EXAMPLES_UNLABELLED = 6
 TEXT_SAMPLES_PER_CLASS = 4  # real and synthetic texts per class kept for the report's samples
 TEXT_SAMPLES_UNLABELLED = 10
 
@@ -50,14 +52,16 @@ def evaluate(
     text_embedder: str = "auto",
     max_texts: int = 2_000,
     reference_model: Any = None,
+    max_clips: int = 2_000,
 ) -> Report:
     """Measure how good synthetic data is: fidelity, utility and privacy.
 
     Args:
         real: the data the synthesizer was trained on: a table (Table, DataFrame or a
             .csv / .parquet path), images (:class:`~synthset.data.images.Images`, a folder or
-            a .npz / .npy path) or texts (:class:`~synthset.data.texts.Texts`, or a .txt /
-            .jsonl path).
+            a .npz / .npy path), texts (:class:`~synthset.data.texts.Texts`, or a .txt /
+            .jsonl path) or audio clips (:class:`~synthset.data.audio.Audio`, a folder of WAV /
+            FLAC files, or a .parquet file of encoded clips).
         synthetic: generated data of the same kind (same columns; same image size and
             channels, labels by class name; texts of the same kind, text or dialogue, labels
             by class name).
@@ -74,8 +78,9 @@ def evaluate(
             join through the synthetic rows (tables; default: the first and second half of the
             non-id columns).
         sample_rows: rows of each input kept in the report for plots (tables).
-        device: where image feature extractors and classifiers, and the text embedder, run;
-            None picks CUDA when available, else the CPU (images and texts).
+        device: where image feature extractors and classifiers, the text embedder, and the
+            audio spectrograms and classifiers run; None picks CUDA when available, else the
+            CPU (images, texts and audio).
         image_resolution: side the images are resized to for the ImageNet feature extractor;
             224 is the network's own. On a CPU, 64 is ~15× faster and ranks small images the
             same way, but FID values are only comparable at one resolution (images only).
@@ -100,11 +105,29 @@ def evaluate(
             their geometric mean), such as a fitted ``gpt`` synthesizer; texts are passed as
             plain strings. Scoring a synthesizer's samples under that same synthesizer is
             optimistic: use a model fitted on the real texts apart from it (texts only).
+        max_clips: embedding metrics and classifiers use a seeded subsample of at most this
+            many clips of each set; the exact-copy search uses every clip (audio only).
 
     Returns:
         A :class:`Report` (``.to_html()``, ``.to_json()``, ``.to_markdown()``).
     """
     dp_record = privacy_record(privacy)
+    if _is_audio(real):
+        if sensitive is not None or linkability_columns is not None or target is not None:
+            raise ConfigError(
+                "`target`, `sensitive` and `linkability_columns` name table columns; audio "
+                "clips are evaluated on their labels, so leave them out"
+            )
+        return _evaluate_audio(
+            real,
+            synthetic,
+            holdout,
+            metrics=metrics,
+            seed=seed,
+            device=device,
+            max_clips=max_clips,
+            dp_record=dp_record,
+        )
     if _is_images(real):
         if sensitive is not None or linkability_columns is not None:
             raise ConfigError(
@@ -335,6 +358,95 @@ def _evaluate_images(
     if dp_record is not None:
         meta["differential_privacy"] = dp_record
     return Report(metrics=results, meta=meta, real_images=real_i, synthetic_images=syn)
+
+
+# --- audio -------------------------------------------------------------------------------------
+def _is_audio(data: Any) -> bool:
+    """True for :class:`Audio`, an audio file (WAV, FLAC, ...), a folder holding audio files
+    (directly or in class subfolders), or a Parquet file of encoded clips (what
+    ``read_audio`` reads)."""
+    if getattr(data, "modality", None) == "audio":
+        return True
+    if not isinstance(data, (str, os.PathLike)):
+        return False
+    from synthset.data.audio_io import AUDIO_SUFFIXES, audio_files, is_audio_parquet
+
+    path = Path(data)
+    suffix = path.suffix.lower()
+    if suffix in AUDIO_SUFFIXES:
+        return True
+    if path.is_dir():
+        return bool(audio_files(path, recursive=True))
+    if suffix in (".parquet", ".pq") and path.is_file():
+        return is_audio_parquet(path)
+    return False
+
+
+def _evaluate_audio(
+    real: Any,
+    synthetic: Any,
+    holdout: Any,
+    *,
+    metrics: Sequence[str] | str | None,
+    seed: int,
+    device: str | None,
+    max_clips: int,
+    dp_record: dict[str, Any] | None = None,
+) -> Report:
+    from synthset.data.audio import as_audio
+    from synthset.evaluation.audio.context import AudioEvalContext
+
+    names = _select(metrics, "audio")
+    ctx = AudioEvalContext(
+        as_audio(real),
+        synthetic,
+        holdout,
+        seed=seed,
+        device=device or "auto",
+        max_clips=max_clips,
+    )
+    results, seconds = _run_metrics(names, ctx, stacklevel=4)
+    from synthset import __version__
+
+    real_a, syn, hold = ctx.real, ctx.synthetic, ctx.holdout
+    spec = real_a.spec
+    domain = ctx._cache.get("domain")
+    meta = {
+        "modality": "audio",
+        "clips": {
+            "real": len(real_a),
+            "synthetic": len(syn),
+            "holdout": None if hold is None else len(hold),
+        },
+        "sample_rate": spec.sample_rate,
+        "duration": spec.duration,
+        "classes": spec.classes,
+        "labelled": {
+            "real": real_a.labels is not None,
+            "synthetic": syn.labels is not None,
+            "holdout": None if hold is None else hold.labels is not None,
+        },
+        "class_counts": {"real": real_a.class_counts(), "synthetic": syn.class_counts()},
+        "mel": ctx.mel.to_dict(),
+        "domain_classifier": None if domain is None else domain.info_,
+        "seed": seed,
+        "device": str(ctx.device),
+        "max_clips": max_clips,
+        "seconds": seconds,
+        "synthset_version": __version__,
+    }
+    if dp_record is not None:
+        meta["differential_privacy"] = dp_record
+    examples = {"real": _audio_examples(real_a, seed), "synthetic": _audio_examples(syn, seed)}
+    return Report(metrics=results, meta=meta, audio_examples=examples)
+
+
+def _audio_examples(clips: Any, seed: int) -> Any:
+    """A few clips per class (or a few clips), seeded, for the report's players."""
+    if clips.labels is not None and clips.spec.classes:
+        return clips.per_class(AUDIO_EXAMPLES_PER_CLASS, seed=seed)
+    n = min(AUDIO_EXAMPLES_UNLABELLED, len(clips))
+    return clips[np.sort(np.random.default_rng(seed).choice(len(clips), n, replace=False))]
 
 
 # --- texts -------------------------------------------------------------------------------------

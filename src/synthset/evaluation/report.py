@@ -20,12 +20,17 @@ class Report:
     Attributes:
         metrics: every result, in the order they were computed.
         meta: rows and columns of each input, target, seed, seconds per metric, version (for
-            images: ``modality="image"``, image counts, shape, classes, device, resolution).
+            images: ``modality="image"``, image counts, shape, classes, device, resolution;
+            for audio: ``modality="audio"``, clip counts, sample rate, duration, classes).
         real_sample, synthetic_sample: up to a few thousand rows of each input, kept for plots
             and the sample table (for texts: a few texts per class); not written to JSON.
         real_images, synthetic_images: the evaluated images (references, not copies), for the
             sample grids and the nearest-image pairs the HTML page shows (not written to
             JSON; the pairs' positions in ``details`` index these sets).
+        audio_examples: named sets of a few clips for the HTML page's players and
+            spectrograms, e.g. ``{"real": ..., "synthetic": ...}`` from :func:`evaluate`, or
+            ``{"reference", "degraded", "cubic", "audio_sr"}`` from ``evaluate_restoration``
+            (clip i of each set is the same clip there); not written to JSON.
     """
 
     metrics: list[MetricResult] = field(default_factory=list)
@@ -34,14 +39,18 @@ class Report:
     synthetic_sample: pd.DataFrame | None = None
     real_images: Any = None
     synthetic_images: Any = None
+    audio_examples: dict[str, Any] | None = None
 
     @property
     def modality(self) -> str:
-        """``"image"`` for a report on images, ``"text"`` on texts, else ``"table"``."""
+        """``"image"`` for a report on images, ``"text"`` on texts, ``"audio"`` on audio, else
+        ``"table"``."""
         if self.real_images is not None or self.meta.get("modality") == "image":
             return "image"
-        if self.meta.get("modality") == "text":
-            return "text"
+        if self.meta.get("modality") in ("text", "audio"):
+            return self.meta["modality"]
+        if self.audio_examples is not None:
+            return "audio"
         return "table"
 
     def __getitem__(self, name: str) -> MetricResult:

@@ -30,11 +30,20 @@ TEXT_FAMILY_QUESTIONS = {
     "utility": "Does a classifier trained on them work on real texts?",
     "privacy": "Do they give back passages of the real texts they were trained on?",
 }
-_QUESTIONS = {"image": IMAGE_FAMILY_QUESTIONS, "text": TEXT_FAMILY_QUESTIONS}
+AUDIO_FAMILY_QUESTIONS = {
+    "fidelity": "Do the synthetic clips sound like the real ones, in all their variety?",
+    "utility": "Does a classifier trained on them work on real clips?",
+    "privacy": "Do they give back the real clips they were trained on?",
+}
+_QUESTIONS = {
+    "image": IMAGE_FAMILY_QUESTIONS,
+    "text": TEXT_FAMILY_QUESTIONS,
+    "audio": AUDIO_FAMILY_QUESTIONS,
+}
 
 
 def family_question(family: str, modality: str = "table") -> str:
-    """The question a family answers, worded for tables, images or texts."""
+    """The question a family answers, worded for tables, images, texts or audio."""
     return _QUESTIONS.get(modality, FAMILY_QUESTIONS).get(family, "")
 
 
@@ -139,6 +148,48 @@ METRIC_TEXT.update(
     }
 )
 
+METRIC_TEXT.update(
+    {
+        # audio fidelity
+        "frechet_audio_stats": "Fréchet distance between the real and synthetic clips' spectral "
+        "statistics (per-band log-mel mean and spread, cepstrum); judged against the distance "
+        "between two sets of real clips.",
+        "frechet_audio_domain": "Fréchet distance between the real and synthetic clips' "
+        "embeddings from a log-mel classifier trained on the real clips; judged against the "
+        "distance between two sets of real clips.",
+        "precision_audio": "Share of synthetic clips that sound like some real clip (classifier "
+        "embedding).",
+        "recall_audio": "Share of real clips that some synthetic clip sounds like (classifier "
+        "embedding); low means missing variety.",
+        "coverage_audio": "Share of real clips with a synthetic clip nearby (classifier "
+        "embedding).",
+        "lsd_mean_spectrum": "Log-spectral distance (dB) between the real and synthetic clips' "
+        "mean power spectra, class by class; 0 is the same average timbre.",
+        "audio_class_balance": "How alike the class shares of the real and synthetic clips are "
+        "(1 − total variation distance).",
+        "loudness_distance": "Wasserstein distance (dB) between the real and synthetic clips' RMS "
+        "levels; 0 is the same loudness distribution.",
+        # audio utility
+        "cas_audio": "Accuracy on real test clips of a log-mel classifier trained on the labelled "
+        "synthetic clips (classification accuracy score).",
+        "cas_ratio_audio": "Audio CAS divided by the accuracy of the same classifier trained on "
+        "real clips; 1 means synthetic clips teach the classes as well as real ones.",
+        "augmentation_gain_audio": "Change in test accuracy when synthetic clips are added to "
+        "the real training clips; above 0 helps.",
+        # audio privacy
+        "audio_dcr": "Median distance of synthetic clips to their nearest training clip "
+        "(spectral statistics), relative to that of unseen holdout clips: 1 means as far as new "
+        "real clips.",
+        "audio_copies": "Share of synthetic clips that copy a training clip, exactly or up to a "
+        "shift, gain or light noise (waveform cross-correlation ≥ 0.95).",
+        # audio restoration (evaluate_restoration)
+        "snr_gain_vs_best_baseline": "SNR improvement (dB) of the model over the best classical "
+        "baseline; above 0 the model wins.",
+        "lsd_gain_vs_best_baseline": "Log-spectral-distance improvement (dB) of the model over "
+        "the best classical baseline; above 0 the model wins.",
+    }
+)
+
 # Metrics shown on the family cards at the top of the page, in this order when present (the
 # first three present of each family; table metrics come first, then image and text metrics).
 HEADLINE = {
@@ -152,6 +203,11 @@ HEADLINE = {
         "text_fd",
         "perplexity",
         "self_bleu",
+        "frechet_audio_domain",
+        "lsd_mean_spectrum",
+        "coverage_audio",
+        "snr_gain_vs_best_baseline",
+        "lsd_gain_vs_best_baseline",
     ),
     "utility": (
         "tstr_ratio",
@@ -162,6 +218,9 @@ HEADLINE = {
         "text_cas_ratio",
         "text_augmentation_gain",
         "text_cas",
+        "cas_ratio_audio",
+        "augmentation_gain_audio",
+        "cas_audio",
     ),
     "privacy": (
         "closer_than_holdout",
@@ -173,6 +232,8 @@ HEADLINE = {
         "text_memorisation",
         "text_exact_copies",
         "text_dcr",
+        "audio_dcr",
+        "audio_copies",
     ),
 }
 
@@ -277,8 +338,11 @@ def total_counts(summary: dict[str, dict[str, Any]]) -> dict[str, int]:
 
 def rows_line(meta: dict[str, Any]) -> str:
     """``32,561 real · 32,561 synthetic · 16,281 holdout rows``, from ``meta["rows"]`` (or
-    ``… images`` / ``… texts`` from ``meta["images"]`` / ``meta["texts"]``)."""
-    unit = next((u for u in ("images", "texts") if isinstance(meta.get(u), dict)), "rows")
+    ``… images`` / ``… texts`` / ``… clips`` from ``meta["images"]`` / ``meta["texts"]`` /
+    ``meta["clips"]``; a plain count of clips reads ``200 clips``)."""
+    if isinstance(meta.get("clips"), int) and not isinstance(meta.get("clips"), bool):
+        return f"{fmt_number(meta['clips'])} clips"
+    unit = next((u for u in ("images", "texts", "clips") if isinstance(meta.get(u), dict)), "rows")
     rows = meta.get(unit) if isinstance(meta.get(unit), dict) else {}
     parts = [f"{fmt_number(n)} {k}" for k, n in rows.items() if n is not None]
     return " · ".join(parts) + f" {unit}" if parts else ""

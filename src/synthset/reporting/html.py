@@ -9,7 +9,10 @@ a table per feature extractor for fidelity, and the synthetic images closest to 
 beside that image for privacy. A report on texts (``report.modality == "text"``) shows a table
 of real and synthetic texts per class, embedding and language-model scores beside their real
 baselines, and the synthetic texts sharing the longest passages with a training text (sections
-in :mod:`synthset.reporting.html_text`). Every string
+in :mod:`synthset.reporting.html_text`). A report on audio (``report.modality == "audio"``)
+shows rows of clips, each a log-mel spectrogram above an ``<audio>`` player, the class-mean
+spectra and loudness of real and synthetic clips, and the distances to the closest training
+clip (sections in :mod:`synthset.reporting.html_audio`). Every string
 that comes from the data or the report (column names, values, errors) goes through
 :func:`html.escape`. A figure that cannot be drawn is replaced by a one-line note, so one odd
 column never costs the whole page.
@@ -61,6 +64,7 @@ _DRAWN = {
     "copied_pairs",
     "prdc",
     "closest_pairs",
+    "spectra",
 }
 GRID_IMAGES = 64  # images per sample grid (8 × 8) for unlabelled sets
 PER_CLASS = 8  # images per class in the labelled grids
@@ -81,8 +85,11 @@ def render_html(report: Any) -> str:
     families = [f for f in FAMILIES if report.family(f)]
     image = _is_image_report(report)
     text = getattr(report, "modality", None) == "text" or meta.get("modality") == "text"
+    audio = getattr(report, "modality", None) == "audio" or meta.get("modality") == "audio"
     if text:
         from synthset.reporting import html_text
+    if audio:
+        from synthset.reporting import html_audio
     body = [
         _header(meta, families),
         _verdict(summary, _by_family(report.metrics)),
@@ -93,9 +100,13 @@ def render_html(report: Any) -> str:
         body.append(_image_samples(report, meta))
     elif text:
         body.append(html_text.text_samples(report, meta))
+    elif audio:
+        body.append(html_audio.audio_samples(report, meta))
     if report.family("fidelity"):
         if text:
             body.append(html_text.text_fidelity(report))
+        elif audio:
+            body.append(html_audio.audio_fidelity(report))
         else:
             body.append(_image_fidelity(report) if image else _fidelity(report, meta))
     if report.family("utility"):
@@ -103,9 +114,11 @@ def render_html(report: Any) -> str:
     if report.family("privacy") or isinstance(meta.get("differential_privacy"), dict):
         if text:
             body.append(html_text.text_privacy(report))
+        elif audio:
+            body.append(html_audio.audio_privacy(report))
         else:
             body.append(_image_privacy(report) if image else _privacy(report))
-    if not image and not text:
+    if not image and not text and not audio:
         body.append(_samples(report.real_sample, report.synthetic_sample))
     body.append(_footer(meta))
     return (
@@ -127,6 +140,8 @@ def _title(meta: dict[str, Any]) -> str:
         return "Synthetic image report"
     if meta.get("modality") == "text":
         return "Synthetic text report"
+    if meta.get("modality") == "audio":
+        return "Audio restoration report" if meta.get("task") else "Synthetic audio report"
     target = meta.get("target")
     return "Synthetic data report" + (f" (target: {target})" if target else "")
 
@@ -201,7 +216,7 @@ def _get(report: Any, name: str) -> MetricResult | None:
 
 # --- top of the page --------------------------------------------------------------------------
 def _header(meta: dict[str, Any], families: list[str]) -> str:
-    image = meta.get("modality") in ("image", "text")  # samples come first
+    image = meta.get("modality") in ("image", "text", "audio")  # samples come first
     links = [("summary", "Summary"), ("score-table", "Scores")]
     if image:
         links.append(("samples", "Samples"))
@@ -220,6 +235,10 @@ def _header(meta: dict[str, Any], families: list[str]) -> str:
         sub += f" · {_e(h)}×{_e(w)} {'grey' if c == 1 else 'RGB'}"
     if meta.get("kind") == "dialogue":
         sub += " · dialogue pairs (replies evaluated)"
+    if meta.get("modality") == "audio" and meta.get("sample_rate"):
+        sub += f" · {_e(fmt_number(meta['sample_rate']))} Hz"
+        if meta.get("duration"):
+            sub += f", {_e(fmt_number(meta['duration']))} s clips"
     if isinstance(meta.get("classes"), list):
         sub += f" · {len(meta['classes'])} classes"
     if dp_line(meta):
@@ -467,8 +486,17 @@ def _utility_table(report: Any) -> str:
     """Downstream scores per scorer: trained on real, on synthetic, on real + synthetic."""
     columns: dict[str, dict[str, Any]] = {}
     info: dict[str, Any] = {}
-    tstr = _get(report, "tstr") or _get(report, "cas") or _get(report, "text_cas")
-    aug = _get(report, "augmentation_gain") or _get(report, "text_augmentation_gain")
+    tstr = (
+        _get(report, "tstr")
+        or _get(report, "cas")
+        or _get(report, "text_cas")
+        or _get(report, "cas_audio")
+    )
+    aug = (
+        _get(report, "augmentation_gain")
+        or _get(report, "text_augmentation_gain")
+        or _get(report, "augmentation_gain_audio")
+    )
     if tstr is not None:
         info = _details(tstr)
         columns["trained on real (TRTR)"] = _score_stats(info.get("trtr"))
@@ -1033,8 +1061,8 @@ def _cell(value: Any) -> str:
 def _footer(meta: dict[str, Any]) -> str:
     rows = [
         [f"{unit} ({_e(k)})", fmt_number(n)]
-        for unit in ("rows", "images", "texts")
-        for k, n in (meta.get(unit) or {}).items()
+        for unit in ("rows", "images", "texts", "clips")
+        for k, n in (meta.get(unit) if isinstance(meta.get(unit), dict) else {}).items()
         if n is not None
     ]
     for key in (
@@ -1046,6 +1074,8 @@ def _footer(meta: dict[str, Any]) -> str:
         "text_embedder",
         "max_texts",
         "reference_model",
+        "sample_rate",
+        "max_clips",
         "synthset_version",
     ):
         if meta.get(key) is not None:
@@ -1081,6 +1111,10 @@ def _guide(meta: dict[str, Any]) -> str:
         from synthset.reporting.html_text import TEXT_GUIDE
 
         return TEXT_GUIDE
+    if meta.get("modality") == "audio":
+        from synthset.reporting.html_audio import AUDIO_GUIDE
+
+        return AUDIO_GUIDE
     return _IMAGE_GUIDE if meta.get("modality") == "image" else _TABLE_GUIDE
 
 
@@ -1178,4 +1212,7 @@ table.pairs td{text-align:center;font-size:12px;padding:4px 6px}
 table.texts td{font-size:12.5px;max-width:480px}table.texts ul{margin:0;padding-left:16px}
 table.texts li{margin:2px 0}.ctx{color:var(--dim)}
 mark{background:#ffe08a;padding:0 1px;border-radius:2px}
+.clips{display:flex;flex-wrap:wrap;gap:10px;align-items:flex-start}
+figure.clip{width:min-content}figure.clip audio{display:block;width:190px;height:32px;
+margin-top:4px}
 """

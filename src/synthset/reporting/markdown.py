@@ -1,5 +1,6 @@
 """Report → Markdown: a summary per family, a table per family, per-column scores and the meta
-(for texts: a table of real and synthetic texts per class and the longest shared passages)."""
+(for texts: a table of real and synthetic texts per class and the longest shared passages; for
+audio: a pointer to the HTML version, which holds the players)."""
 
 from __future__ import annotations
 
@@ -39,11 +40,15 @@ def render_markdown(report: Any) -> str:
     """
     summary = report.summary()
     meta = report.meta or {}
-    modality = meta.get("modality") if meta.get("modality") in ("image", "text") else "table"
+    modality = meta.get("modality")
+    modality = modality if modality in ("image", "text", "audio") else "table"
     title = {
         "image": "Synthetic image report",
         "text": "Synthetic text report",
+        "audio": "Synthetic audio report",
     }.get(modality, "Synthetic data report")
+    if modality == "audio" and meta.get("task"):
+        title = "Audio restoration report"
     lines = [f"# {title}", ""]
     intro = rows_line(meta)
     if meta.get("target"):
@@ -54,6 +59,12 @@ def render_markdown(report: Any) -> str:
         lines += [intro, ""]
     if modality == "text" and meta.get("text_embedder"):
         lines += [f"Text embeddings: {_cell(meta['text_embedder'])}", ""]
+    if modality == "audio":
+        lines += [
+            "Audio players and spectrograms of the clips are in the HTML version of this "
+            "report (`report.to_html()`).",
+            "",
+        ]
 
     lines += ["## Summary", ""]
     overall = overall_status(summary)
@@ -232,8 +243,11 @@ def _score_key(d: Any) -> float:
 
 def _meta_lines(meta: dict[str, Any]) -> list[str]:
     rows: list[list[Any]] = []
-    for unit in ("rows", "images", "texts"):
-        for key, n in (meta.get(unit) or {}).items():
+    for unit in ("rows", "images", "texts", "clips"):
+        counts = meta.get(unit)
+        if isinstance(counts, int) and not isinstance(counts, bool):
+            counts = {"all": counts}
+        for key, n in (counts if isinstance(counts, dict) else {}).items():
             if n is not None:
                 rows.append([f"{unit} ({_cell(key)})", fmt_number(n)])
     if meta.get("columns"):
@@ -253,6 +267,10 @@ def _meta_lines(meta: dict[str, Any]) -> list[str]:
         "text_embedder",
         "max_texts",
         "reference_model",
+        "sample_rate",
+        "duration",
+        "max_clips",
+        "task",
         "synthset_version",
     ):
         if meta.get(key) is not None:
@@ -262,7 +280,7 @@ def _meta_lines(meta: dict[str, Any]) -> list[str]:
         rows.append(["differential privacy", _cell(dp.get("guarantee") or dp_line(meta))])
         for column, src in dp_sources(meta):
             rows.append([f"DP preprocessing ({_cell(column)})", _cell(src)])
-    seconds = meta.get("seconds") or {}
+    seconds = meta.get("seconds") if isinstance(meta.get("seconds"), dict) else {}
     if seconds:
         total = sum(float(s) for s in seconds.values())
         rows.append(["seconds (all metrics)", f"{total:.1f}"])

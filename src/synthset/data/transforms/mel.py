@@ -184,9 +184,8 @@ class MelSpectrogram:
         mel = mel.clamp_min(0.0)
         s = torch.matmul(self._pinv(mel.device), mel).clamp_min(1e-8)
         fbt_m = torch.matmul(fb.T, mel)
-        fbt_fb = fb.T @ fb
-        for _ in range(n_iter):
-            s = s * fbt_m / (torch.matmul(fbt_fb, s) + 1e-10)
+        for _ in range(n_iter):  # fbᵀ(fb s) through the narrow mel space: 3× faster than (fbᵀfb) s
+            s = s * fbt_m / (torch.matmul(fb.T, torch.matmul(fb, s)) + 1e-10)
         return s
 
     def griffin_lim(

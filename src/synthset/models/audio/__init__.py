@@ -1,0 +1,1 @@
+"""Networks of the audio synthesizers (log-mel spectrogram GAN and VAE)."""

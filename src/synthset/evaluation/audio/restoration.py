@@ -423,7 +423,6 @@ def evaluate_restoration(
         the model's gains over the baselines (positive = the model is better).
     """
     from synthset.evaluation.base import MetricResult
-    from synthset.evaluation.report import Report
 
     if not isinstance(clean, Audio):
         raise DataError(f"`clean` must be Audio, got {type(clean).__name__}")
@@ -521,8 +520,9 @@ def evaluate_restoration(
     k = min(n_examples, len(ref))
     examples = {
         "reference": clean[:k],
-        "degraded": Audio(np.clip(examples_degraded[:k], -1, 1).astype(np.float32), None,
-                          clean.spec),  # fmt: skip
+        "degraded": Audio(
+            np.clip(examples_degraded[:k], -1, 1).astype(np.float32), None, clean.spec
+        ),
     }
     for b in baselines:
         if b not in ("zeros", "sinc"):  # the degraded clip shows those already

@@ -151,3 +151,16 @@ def test_unfitted_and_bad_input_are_named(name):
 def test_bad_parameters_are_config_errors(name):
     with pytest.raises(ConfigError):
         make_synthesizer(name, **{**TINY[name], "epochs": 0}).fit(make_tiny_audio())
+
+
+def test_generated_clips_are_as_loud_as_the_training_clips(fitted):
+    """Spectrogram models restore the training clips' loudness after Griffin-Lim."""
+    from synthset.data.audio import rms_dbfs
+
+    synth, _, clips = fitted
+    if synth.name in RESTORATION:
+        return
+    real = rms_dbfs(clips.waveforms)
+    fake = rms_dbfs(synth.sample(32, seed=5).waveforms)
+    assert abs(float(np.mean(fake)) - float(np.mean(real))) < 3.0
+    assert float(np.std(fake)) < float(np.std(real)) + 3.0

@@ -25,6 +25,7 @@ from synthset.evaluation.audio.features import (
     mean_power_spectrum,
     spectral_stats,
 )
+from synthset.evaluation.audio.restoration import evaluate_restoration
 
 # Register the audio metrics: fidelity, then utility, then privacy (the report's order).
 for _module in ("fidelity", "utility", "privacy", "restoration"):
@@ -37,6 +38,7 @@ __all__ = [
     "AudioEvalContext",
     "DomainAudioFeatures",
     "align_audio",
+    "evaluate_restoration",
     "log_mel",
     "mean_power_spectrum",
     "spectral_stats",

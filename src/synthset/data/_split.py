@@ -1,10 +1,60 @@
-"""Seeded (stratified) index splits shared by the Images and Texts containers."""
+"""What the labelled containers (Images, Texts, Audio) share: class names in a natural order,
+label names to integer codes, class lookups, and seeded (stratified) index splits."""
 
 from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 
 from synthset.errors import DataError
+
+
+def natural_sort(values: list[str]) -> list[str]:
+    """Sort class names so that "2" < "10" when they are all integers."""
+    try:
+        return sorted(values, key=lambda v: int(v))
+    except ValueError:
+        return sorted(values)
+
+
+def encode_labels(
+    labels: Any, n: int, classes: Sequence[Any] | None, what: str
+) -> tuple[np.ndarray | None, list[str] | None]:
+    """(int64 codes, class names) of ``labels`` (names or ints, one per row of ``n``);
+    ``classes`` fixes the order (default: the sorted unique names, naturally)."""
+    if labels is None:
+        return None, None if classes is None else [str(c) for c in classes]
+    lab = np.asarray(labels)
+    if len(lab) != n:
+        raise DataError(f"{len(lab)} labels for {n} {what}")
+    if lab.dtype == object and any(v is None for v in lab):
+        raise DataError("labels contain missing values; drop those rows or fill them")
+    names = lab.astype(str)
+    if classes is None:
+        spec_classes = natural_sort(np.unique(names).tolist())
+    else:
+        spec_classes = [str(c) for c in classes]
+        unknown = sorted(set(np.unique(names).tolist()) - set(spec_classes))
+        if unknown:
+            raise DataError(f"labels {unknown[:5]} are not in `classes`")
+    lookup = {c: i for i, c in enumerate(spec_classes)}
+    uniq, inv = np.unique(names, return_inverse=True)
+    codes = np.array([lookup[u] for u in uniq], dtype=np.int64)[inv.reshape(-1)]
+    return codes, spec_classes
+
+
+def class_code(classes: list[str] | None, value: Any, what: str) -> int:
+    """The code of class ``value`` (its name, or an int code); a DataError lists the classes."""
+    if not classes:
+        raise DataError(f"these {what} have no labels, so they cannot be conditioned on a class")
+    if str(value) in classes:
+        return classes.index(str(value))
+    if isinstance(value, (int, np.integer)) and not isinstance(value, bool):
+        if 0 <= int(value) < len(classes):
+            return int(value)
+    raise DataError(f"{value!r} is not a class; classes: {', '.join(classes)}")
 
 
 def split_indices(

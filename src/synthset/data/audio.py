@@ -25,7 +25,13 @@ from typing import Any
 import numpy as np
 import torch
 
-from synthset.data._split import per_class_indices, split_indices
+from synthset.data._split import (
+    class_code,
+    encode_labels,
+    natural_sort,
+    per_class_indices,
+    split_indices,
+)
 from synthset.errors import DataError
 
 MIN_SAMPLE_RATE = 1_000
@@ -65,16 +71,7 @@ class AudioSpec:
 
     def class_code(self, value: Any) -> int:
         """The code of class ``value`` (its name, or an int code); a DataError lists the classes."""
-        if not self.classes:
-            raise DataError("these clips have no labels, so they cannot be conditioned on a class")
-        if isinstance(value, (int, np.integer)) and not isinstance(value, bool):
-            if str(value) in self.classes:
-                return self.classes.index(str(value))
-            if 0 <= int(value) < len(self.classes):
-                return int(value)
-        elif str(value) in self.classes:
-            return self.classes.index(str(value))
-        raise DataError(f"{value!r} is not a class; classes: {', '.join(self.classes)}")
+        return class_code(self.classes, value, "clips")
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -209,25 +206,7 @@ class Audio:
                 x = x[None]
             if length is not None:
                 x = fix_length(x, length)
-        codes = None
-        spec_classes = None
-        if labels is not None:
-            lab = np.asarray(labels)
-            if len(lab) != len(x):
-                raise DataError(f"{len(lab)} labels for {len(x)} clips")
-            names = lab.astype(str)
-            if classes is None:
-                spec_classes = _natural_sort(np.unique(names).tolist())
-            else:
-                spec_classes = [str(c) for c in classes]
-                unknown = sorted(set(np.unique(names).tolist()) - set(spec_classes))
-                if unknown:
-                    raise DataError(f"labels {unknown[:5]} are not in `classes`")
-            lookup = {c: i for i, c in enumerate(spec_classes)}
-            uniq, inv = np.unique(names, return_inverse=True)
-            codes = np.array([lookup[u] for u in uniq], dtype=np.int64)[inv]
-        elif classes is not None:
-            spec_classes = [str(c) for c in classes]
+        codes, spec_classes = encode_labels(labels, len(x), classes, "clips")
         spec = AudioSpec(sr, x.shape[1], spec_classes, label_name)
         return cls(x, codes, spec, name=name)
 
@@ -486,9 +465,4 @@ def as_audio(data: Any, spec: AudioSpec | None = None) -> Audio:
     return data
 
 
-def _natural_sort(values: list[str]) -> list[str]:
-    """Sort class names so that "2" < "10" when they are all integers."""
-    try:
-        return sorted(values, key=lambda v: int(v))
-    except ValueError:
-        return sorted(values)
+_natural_sort = natural_sort  # the readers import it under this name

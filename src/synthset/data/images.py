@@ -22,7 +22,13 @@ from typing import Any
 import numpy as np
 import torch
 
-from synthset.data._split import per_class_indices, split_indices
+from synthset.data._split import (
+    class_code,
+    encode_labels,
+    natural_sort,
+    per_class_indices,
+    split_indices,
+)
 from synthset.errors import DataError
 
 
@@ -58,16 +64,7 @@ class ImageSpec:
 
     def class_code(self, value: Any) -> int:
         """The code of class ``value`` (its name, or an int code); a DataError lists the classes."""
-        if not self.classes:
-            raise DataError("these images have no labels, so they cannot be conditioned on a class")
-        if isinstance(value, (int, np.integer)) and not isinstance(value, bool):
-            if str(value) in self.classes:
-                return self.classes.index(str(value))
-            if 0 <= int(value) < len(self.classes):
-                return int(value)
-        elif str(value) in self.classes:
-            return self.classes.index(str(value))
-        raise DataError(f"{value!r} is not a class; classes: {', '.join(self.classes)}")
+        return class_code(self.classes, value, "images")
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -189,25 +186,7 @@ class Images:
             x = np.clip(np.rint(xf), 0, 255).astype(np.uint8)
         if x.ndim == 3:
             x = x[..., None]
-        codes = None
-        spec_classes = None
-        if labels is not None:
-            lab = np.asarray(labels)
-            if len(lab) != len(x):
-                raise DataError(f"{len(lab)} labels for {len(x)} images")
-            names = lab.astype(str)
-            if classes is None:
-                spec_classes = _natural_sort(np.unique(names).tolist())
-            else:
-                spec_classes = [str(c) for c in classes]
-                unknown = sorted(set(np.unique(names).tolist()) - set(spec_classes))
-                if unknown:
-                    raise DataError(f"labels {unknown[:5]} are not in `classes`")
-            lookup = {c: i for i, c in enumerate(spec_classes)}
-            uniq, inv = np.unique(names, return_inverse=True)
-            codes = np.array([lookup[u] for u in uniq], dtype=np.int64)[inv]
-        elif classes is not None:
-            spec_classes = [str(c) for c in classes]
+        codes, spec_classes = encode_labels(labels, len(x), classes, "images")
         if x.ndim != 4:
             raise DataError(f"images must be N×H×W×C or N×H×W, got shape {x.shape}")
         spec = ImageSpec(x.shape[1], x.shape[2], x.shape[3], spec_classes, label_name)
@@ -339,12 +318,7 @@ def as_images(data: Any, spec: ImageSpec | None = None) -> Images:
     )
 
 
-def _natural_sort(values: list[str]) -> list[str]:
-    """Sort class names so that "2" < "10" when they are all integers."""
-    try:
-        return sorted(values, key=lambda v: int(v))
-    except ValueError:
-        return sorted(values)
+_natural_sort = natural_sort  # the readers import it under this name
 
 
 def image_grid(

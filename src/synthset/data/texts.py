@@ -28,7 +28,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from synthset.data._split import per_class_indices, split_indices
+from synthset.data._split import (
+    class_code,
+    encode_labels,
+    per_class_indices,
+    split_indices,
+)
 from synthset.errors import DataError
 
 TEXT_KINDS = ("text", "dialogue")
@@ -78,14 +83,7 @@ class TextSpec:
 
     def class_code(self, value: Any) -> int:
         """The code of class ``value`` (its name, or an int code); a DataError lists the classes."""
-        if not self.classes:
-            raise DataError("these texts have no labels, so they cannot be conditioned on a class")
-        if str(value) in self.classes:
-            return self.classes.index(str(value))
-        if isinstance(value, (int, np.integer)) and not isinstance(value, bool):
-            if 0 <= int(value) < len(self.classes):
-                return int(value)
-        raise DataError(f"{value!r} is not a class; classes: {', '.join(self.classes)}")
+        return class_code(self.classes, value, "texts")
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -223,27 +221,7 @@ class Texts:
         """Texts from Python lists; labels may be names or ints, ``classes`` fixes their order
         (default: sorted unique names)."""
         texts = _as_str_array(texts, "texts")
-        codes = None
-        spec_classes = None
-        if labels is not None:
-            lab = np.asarray(labels)
-            if len(lab) != len(texts):
-                raise DataError(f"{len(lab)} labels for {len(texts)} texts")
-            if lab.dtype == object and any(v is None for v in lab):
-                raise DataError("labels contain missing values; drop those rows or fill them")
-            names = lab.astype(str)
-            if classes is None:
-                spec_classes = _natural_sort(np.unique(names).tolist())
-            else:
-                spec_classes = [str(c) for c in classes]
-                unknown = sorted(set(np.unique(names).tolist()) - set(spec_classes))
-                if unknown:
-                    raise DataError(f"labels {unknown[:5]} are not in `classes`")
-            lookup = {c: i for i, c in enumerate(spec_classes)}
-            uniq, inv = np.unique(names, return_inverse=True)
-            codes = np.array([lookup[u] for u in uniq], dtype=np.int64)[inv.reshape(-1)]
-        elif classes is not None:
-            spec_classes = [str(c) for c in classes]
+        codes, spec_classes = encode_labels(labels, len(texts), classes, "texts")
         kind = "dialogue" if contexts is not None else "text"
         spec = TextSpec(spec_classes, label_name, kind=kind)
         return cls(texts, codes, spec, contexts=contexts, name=name)

@@ -207,7 +207,8 @@ def test_evaluate_restoration_reports_model_and_baselines(task):
     report = evaluate_restoration(_Oracle(name, clean), clean, gap_ms=40, n_examples=2)
     assert report.meta["modality"] == "audio" and report.meta["task"] == task
     assert report.meta["clips"] == 6
-    baselines = ["cubic", "sinc"] if task == "super_resolution" else ["zeros", "linear", "lpc"]
+    inpaint = ["zeros", "linear", "lpc", "lpc128"]
+    baselines = ["cubic", "sinc"] if task == "super_resolution" else inpaint
     for b in [name, *baselines]:
         assert f"snr_{b}" in report and f"lsd_{b}" in report
         assert report[f"snr_{b}"].family == "fidelity"

@@ -159,3 +159,30 @@ def test_torch_lpc_fill_matches_the_numpy_baseline():
     gaps = [torch.from_numpy(v) for v in (clip, start, end)]
     ours = lpc_fill(torch.from_numpy(zeroed), *gaps, steps=int((end - start).max())).numpy()
     np.testing.assert_allclose(ours, fill_lpc(zeroed, mask), atol=1e-5)
+
+
+def test_untrained_model_is_its_lpc128_prefill_and_early_stopping_keeps_the_best(data):
+    """Zero-initialised output: before any step the model is the ``lpc128`` baseline; with
+    held-out clips the weights kept are those of the best validation SNR."""
+    from synthset.evaluation.audio.restoration import (
+        LPC_CONTEXT_HIGH,
+        LPC_ORDER_HIGH,
+        fill_lpc,
+        fill_zeros,
+    )
+
+    untrained = make_synthesizer("audio_inpaint", **{**TINY, "epochs": 1, "lr": 1e-12})
+    untrained.fit(data[0])
+    clips = data[1]
+    mask = make_gaps(len(clips), clips.shape[1], SR, gap_ms=40, seed=6)
+    ours = untrained.transform(clips, mask).waveforms
+    ref = fill_lpc(
+        fill_zeros(clips.waveforms, mask), mask, order=LPC_ORDER_HIGH, context=LPC_CONTEXT_HIGH
+    )
+    np.testing.assert_allclose(ours, ref, atol=1e-4)
+    fitted = make_synthesizer("audio_inpaint", **{**TINY, "epochs": 4, "validation_fraction": 0.25})
+    fitted.fit(data[0])
+    scores = [v["val_loss"] for v in fitted.validation_]
+    assert scores[0] == fitted.validation_[0]["val_loss"] and len(scores) >= 5
+    best = min(range(len(scores)), key=scores.__getitem__)
+    assert fitted.best_step_ == fitted.validation_[best]["step"]

@@ -148,3 +148,11 @@ def test_errors():
         with pytest.raises(DataError, match="transform"):
             fitted = make_synthesizer("audio_sr", **{**TINY, "epochs": 1}).fit(clips)
             fitted.transform(np.zeros((2, 100)))
+
+
+def test_default_stft_weight_depends_on_the_factor():
+    from synthset.synthesizers.audio.audio_sr import DEFAULT_STFT_WEIGHT
+
+    assert make_synthesizer("audio_sr", factor=2)._stft_weight() == DEFAULT_STFT_WEIGHT[2]
+    assert make_synthesizer("audio_sr", factor=4)._stft_weight() == DEFAULT_STFT_WEIGHT[4]
+    assert make_synthesizer("audio_sr", factor=4, stft_weight=0.5)._stft_weight() == 0.5

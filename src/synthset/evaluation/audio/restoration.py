@@ -33,6 +33,8 @@ POWER_FLOOR = 1e-10  # power spectra are floored here (−100 dB re full scale) 
 TASKS = ("super_resolution", "inpainting")
 LPC_ORDER = 32  # the linear-prediction baseline: AR order ...
 LPC_CONTEXT = 1024  # ... and the samples it is fitted on, on each side of a gap
+LPC_ORDER_HIGH = 128  # the stronger "lpc128" baseline (``audio_inpaint``'s own pre-fill) ...
+LPC_CONTEXT_HIGH = 2048  # ... fitted on 2048 samples each side
 
 
 # --- scores -------------------------------------------------------------------------------------
@@ -466,8 +468,9 @@ def evaluate_restoration(
             "zeros": zeroed,
             "linear": fill_linear(zeroed, mask),
             "lpc": fill_lpc(zeroed, mask),
+            "lpc128": fill_lpc(zeroed, mask, order=LPC_ORDER_HIGH, context=LPC_CONTEXT_HIGH),
         }
-        baselines, headline = ["zeros", "linear", "lpc"], "lpc"
+        baselines, headline = ["zeros", "linear", "lpc", "lpc128"], "lpc"
         snrs = {k: snr(ref, v, mask) for k, v in outputs.items()}
         lsds = {k: lsd(ref, v, sr, mask=mask) for k, v in outputs.items()}
         lsd_high = {}

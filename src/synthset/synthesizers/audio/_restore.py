@@ -5,7 +5,11 @@ from a batch of clips, degrades them on the device (the subclass: low-pass + dec
 punch gaps), runs a :class:`~synthset.models.audio.unet1d.UNet1d` and minimises the negative
 SNR of each crop (in dB, so quiet and loud clips weigh alike; over the gap for inpainting) plus
 a multi-resolution STFT loss (spectral convergence + log magnitude at three FFT sizes,
-Yamamoto et al. 2020). The learning rate warms up, then decays along a cosine over the planned
+Yamamoto et al. 2020). Every crop gets a random polarity and a gain of ±6 dB (the degradations
+are linear and the SNR scale-free, so this is free variety). With ``validation_fraction`` > 0
+that share of the clips is held out; the SNR of the model on fixed degraded crops of them is
+measured before the first step and after every epoch and the best weights are kept (early
+stopping). The learning rate warms up, then decays along a cosine over the planned
 steps or the ``max_seconds`` budget, whichever runs out first. ``transform()`` repairs
 existing clips in batches.
 
@@ -38,6 +42,7 @@ RESTORE_CONSTRAINTS = {
     "depth": Interval(int, 1, 8),
     "lr": Interval(float, 0.0, low_open=True),
     "stft_weight": Interval(float, 0.0),
+    "validation_fraction": Interval(float, 0.0, 0.5),
 }
 
 
@@ -101,6 +106,10 @@ class RestorationSynthesizer(AudioSynthesizer):
     def _estimate(self, net_out: Tensor, inputs: Tensor) -> Tensor:
         """The restored crops (B, L) from the network's output (B, 1, L) and its input."""
 
+    def _stft_weight(self) -> float:
+        """The weight of the multi-resolution STFT loss."""
+        return float(self.stft_weight)
+
     def _check_params(self, data: Audio) -> None:
         """Subclass checks of parameters against the data (raise ConfigError / DataError)."""
 
@@ -121,7 +130,14 @@ class RestorationSynthesizer(AudioSynthesizer):
         dev = self.device_
         spec: AudioSpec = data.spec
         wave = data.to_tensor(dev)
+        val_wave = None
+        if self.validation_fraction > 0 and len(wave) >= 2:
+            split_gen = make_torch_generator(derive_seed(self.random_state, 3))
+            perm = torch.randperm(len(wave), generator=split_gen)
+            n_val = min(max(1, round(self.validation_fraction * len(wave))), len(wave) - 1)
+            val_wave, wave = wave[perm[:n_val].to(dev)], wave[perm[n_val:].to(dev)]
         n, t = wave.shape
+        batch_size = min(self.batch_size_, n)
         crop = self._crop_length(spec)
         self.config_ = self._net_config(spec.sample_rate)
         with torch.random.fork_rng(devices=[dev] if dev.type == "cuda" else []):
@@ -131,13 +147,20 @@ class RestorationSynthesizer(AudioSynthesizer):
             net = UNet1d(self.config_).to(dev)
         self.net_ = net
         opt = torch.optim.Adam(net.parameters(), lr=self.lr, betas=(0.9, 0.99))
-        steps_per_epoch = max(n // self.batch_size_, 1)
+        steps_per_epoch = max(n // batch_size, 1)
         schedule = _Schedule(self.lr, self.epochs * steps_per_epoch, self.max_seconds)
         gen = make_torch_generator(derive_seed(self.random_state, 2), dev)
-        batches = self._batches(n, self.batch_size_, gen, dev)
+        batches = self._batches(n, batch_size, gen, dev)
         fft_sizes = default_fft_sizes(spec.sample_rate, crop)
         offsets = torch.arange(crop, device=dev)
-        stft_weight = float(self.stft_weight)
+        stft_weight = self._stft_weight()
+        validate = self._validator(val_wave, crop) if val_wave is not None else None
+        self.validation_ = []
+        best: dict[str, Any] = {}
+        if validate is not None:  # step 0: the network's starting point (its pre-fill)
+            best = {"score": validate(net), "step": 0, "state": _copy_state(net)}
+            self.validation_.append({"step": 0, "val_loss": best["score"]})
+        done = [0]
 
         def step() -> dict[str, Tensor]:
             for group in opt.param_groups:
@@ -145,6 +168,11 @@ class RestorationSynthesizer(AudioSynthesizer):
             idx = next(batches)
             start = torch.randint(0, t - crop + 1, (len(idx),), generator=gen, device=dev)
             clean = wave[idx[:, None], start[:, None] + offsets]  # (B, L)
+            # the degradations are linear and the SNR scale-free: a random polarity and a gain
+            # of ±6 dB per crop are free variety
+            sign = torch.randint(0, 2, (len(idx), 1), generator=gen, device=dev) * 2 - 1
+            gain = 2.0 ** (2.0 * torch.rand(len(idx), 1, generator=gen, device=dev) - 1.0)
+            clean = clean * (sign * gain)
             inputs, region = self._degrade(clean, gen)
             est = self._estimate(net(inputs), inputs)
             wave_loss = negative_snr(est, clean, region)
@@ -155,7 +183,15 @@ class RestorationSynthesizer(AudioSynthesizer):
             torch.nn.utils.clip_grad_norm_(net.parameters(), 1.0)
             opt.step()
             snr_db = -10.0 * wave_loss.detach()
-            return {"loss": loss.detach(), "snr_db": snr_db, "stft": spec_loss.detach()}
+            out = {"loss": loss.detach(), "snr_db": snr_db, "stft": spec_loss.detach()}
+            done[0] += 1
+            if validate is not None and done[0] % steps_per_epoch == 0:
+                score = validate(net)
+                self.validation_.append({"step": done[0], "val_loss": score})
+                if score < best["score"]:
+                    best.update(score=score, step=done[0], state=_copy_state(net))
+                out["val_loss"] = torch.tensor(score)
+            return out
 
         net.train()
         schedule.start()
@@ -163,7 +199,41 @@ class RestorationSynthesizer(AudioSynthesizer):
             epochs=self.epochs, steps_per_epoch=steps_per_epoch, callbacks=self._callbacks()
         )
         self.history_ = trainer.fit(step)
+        self.steps_done_ = done[0]
+        if validate is not None:  # early stopping: keep the weights that did best on held-out clips
+            score = validate(net)
+            self.validation_.append({"step": done[0], "val_loss": score})
+            if score < best["score"]:
+                best.update(score=score, step=done[0], state=_copy_state(net))
+            net.load_state_dict(best["state"])
+            self.best_step_ = int(best["step"])
         net.eval()
+
+    def _validator(self, val_wave: Tensor, crop: int) -> Any:
+        """A function of the network: its negative SNR / 10 (the metric the evaluation reports,
+        over the gap for inpainting) on fixed crops of the held-out clips, degraded once with
+        a fixed seed; lower is better."""
+        t = val_wave.shape[1]
+        gen = make_torch_generator(derive_seed(self.random_state, 4), val_wave.device)
+        dev = val_wave.device
+        start = torch.randint(0, t - crop + 1, (len(val_wave),), generator=gen, device=dev)
+        rows = torch.arange(len(val_wave), device=dev)[:, None]
+        clean = val_wave[rows, start[:, None] + torch.arange(crop, device=dev)]
+        with torch.no_grad():
+            inputs, region = self._degrade(clean, gen)
+        batch = 64
+
+        def validate(net: torch.nn.Module) -> float:
+            total = 0.0
+            with torch.no_grad():
+                for k in range(0, len(clean), batch):
+                    x, c = inputs[k : k + batch], clean[k : k + batch]
+                    r = None if region is None else region[k : k + batch]
+                    est = self._estimate(net(x), x)
+                    total += float(negative_snr(est, c, r)) * len(x)
+            return total / len(clean)
+
+        return validate
 
     # ------------------------------------------------------------------ restoring
     def _threads(self) -> int | None:
@@ -208,6 +278,10 @@ class RestorationSynthesizer(AudioSynthesizer):
         sd = {k[len("net.") :]: v for k, v in tensors.items() if k.startswith("net.")}
         self.net_.load_state_dict(sd, strict=True)
         self.net_.to(self.device_).eval()
+
+
+def _copy_state(net: torch.nn.Module) -> dict[str, Tensor]:
+    return {k: v.detach().clone() for k, v in net.state_dict().items()}
 
 
 class _Schedule:

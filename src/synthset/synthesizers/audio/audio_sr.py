@@ -33,7 +33,7 @@ from synthset.synthesizers.audio._restore import (
     RestorationSynthesizer,
     clips_output,
 )
-from synthset.synthesizers.base import Options
+from synthset.synthesizers.base import Interval, Options
 from synthset.training.callbacks import Callback
 
 
@@ -70,6 +70,10 @@ class PolyphaseResampler:
         return F.conv1d(z[:, None], self.kernel * self.factor, padding=self.half)[:, 0]
 
 
+# the STFT loss weight by factor (None): chosen on clips held out from the training split
+DEFAULT_STFT_WEIGHT = {2: 0.3, 4: 0.03}
+
+
 @register("audio_sr")
 class AudioSR(RestorationSynthesizer):
     """Audio super-resolution: restore the high band of low-passed, decimated clips.
@@ -85,12 +89,19 @@ class AudioSR(RestorationSynthesizer):
         depth: the U-Net's levels (each halves the rate).
         lr: peak Adam learning rate (one-cycle schedule).
         stft_weight: weight of the multi-resolution STFT loss beside the SNR waveform loss
-            (more of it: a fuller high band and a lower LSD, at some cost in SNR).
+            (more of it: a fuller high band and a lower LSD, at some cost in SNR); None: by
+            factor, ``DEFAULT_STFT_WEIGHT`` (0.3 for ×2, less for ×4, where the invented high
+            band is wider and a full one costs more SNR).
+        validation_fraction: clips held out for early stopping on their SNR (0: none).
         max_seconds: wall-clock training budget. sample_batch_size: clips per batch in
             ``transform``. device, random_state, verbose, callbacks: as for every synthesizer.
     """
 
-    _constraints = {**RESTORE_CONSTRAINTS, "factor": Options((2, 4))}
+    _constraints = {
+        **RESTORE_CONSTRAINTS,
+        "factor": Options((2, 4)),
+        "stft_weight": Interval(float, 0.0, none_ok=True),
+    }
 
     def __init__(
         self,
@@ -102,7 +113,8 @@ class AudioSR(RestorationSynthesizer):
         width: int = 32,
         depth: int = 3,
         lr: float = 2e-3,
-        stft_weight: float = 0.3,
+        stft_weight: float | None = None,
+        validation_fraction: float = 0.0,
         max_seconds: float | None = None,
         sample_batch_size: int | None = None,
         device: str = "auto",
@@ -125,6 +137,11 @@ class AudioSR(RestorationSynthesizer):
             dilations=[1, 2, 4],
             phases=4,
         )
+
+    def _stft_weight(self) -> float:
+        if self.stft_weight is not None:
+            return float(self.stft_weight)
+        return DEFAULT_STFT_WEIGHT[self.factor]
 
     def _check_params(self, data: Audio) -> None:
         low = data.sample_rate // self.factor

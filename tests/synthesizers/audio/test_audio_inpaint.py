@@ -186,3 +186,20 @@ def test_untrained_model_is_its_lpc128_prefill_and_early_stopping_keeps_the_best
     assert scores[0] == fitted.validation_[0]["val_loss"] and len(scores) >= 5
     best = min(range(len(scores)), key=scores.__getitem__)
     assert fitted.best_step_ == fitted.validation_[best]["step"]
+
+
+def test_energy_limit_caps_a_loud_fill_in_a_quiet_passage():
+    import torch
+
+    from synthset.synthesizers.audio.audio_inpaint import _limit_energy
+
+    t = torch.arange(4_000) / 8_000
+    quiet = 0.01 * torch.sin(2 * torch.pi * 300 * t)[None].repeat(2, 1)
+    missing = torch.zeros_like(quiet, dtype=torch.bool)
+    missing[:, 1_800:2_200] = True
+    prefill = quiet.clone()
+    loud = torch.where(missing, 0.5 * torch.ones_like(quiet), quiet)
+    out = _limit_energy(loud, prefill, missing, frame=81, reach=400)
+    assert float(out[missing].abs().max()) < 0.05  # capped near the context's level
+    same = _limit_energy(prefill, prefill, missing, frame=81, reach=400)
+    torch.testing.assert_close(same, prefill)  # the pre-fill itself is never scaled

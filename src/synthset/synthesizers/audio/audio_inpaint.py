@@ -62,7 +62,7 @@ from synthset.synthesizers.audio._restore import (
     RestorationSynthesizer,
     clips_output,
 )
-from synthset.synthesizers.base import Anything, Interval
+from synthset.synthesizers.base import Anything, Boolean, Interval
 from synthset.training.callbacks import Callback
 
 
@@ -87,6 +87,10 @@ class AudioInpaint(RestorationSynthesizer):
             is fitted on each side of a gap.
         validation_fraction: clips held out of training for early stopping on the SNR in
             their gaps (0: none, train on all and keep the last weights).
+        limit_energy: cap the fill's energy, per 10 ms frame, at the loudest 10 ms frame of the
+            100 ms of context on either side of the gap (or at the pre-fill's own energy where
+            that is higher), as packet-loss concealment does: a correction learned on other
+            voices cannot then put loud sound into a gap in a quiet passage.
         max_seconds, sample_batch_size, device, random_state, verbose, callbacks: as for
             :class:`~synthset.synthesizers.audio.audio_sr.AudioSR`.
     """
@@ -96,6 +100,7 @@ class AudioInpaint(RestorationSynthesizer):
         "gap_ms": Anything(),
         "lpc_order": Interval(int, 1),
         "lpc_context": Interval(int, 2),
+        "limit_energy": Boolean(),
     }
 
     def __init__(
@@ -112,6 +117,7 @@ class AudioInpaint(RestorationSynthesizer):
         lpc_order: int = 128,
         lpc_context: int = 2048,
         validation_fraction: float = 0.1,
+        limit_energy: bool = True,
         max_seconds: float | None = None,
         sample_batch_size: int | None = None,
         device: str = "auto",
@@ -194,6 +200,8 @@ class AudioInpaint(RestorationSynthesizer):
         k = 2 * (self.spec_.sample_rate // 200) + 1  # the gain: a 10 ms moving average
         gain = F.avg_pool1d(net_out[:, :1], k, 1, k // 2, count_include_pad=False)[:, 0]
         fill = inputs[:, 0] * (1.0 + gain) + net_out[:, 1]
+        if getattr(self, "limit_energy", False):
+            fill = _limit_energy(fill, inputs[:, 0], missing, k, 5 * (k - 1))
         return torch.where(missing, fill, inputs[:, 0])
 
     def _model_extra(self) -> dict[str, Any]:
@@ -247,6 +255,21 @@ class AudioInpaint(RestorationSynthesizer):
         out = self._run(inputs)
         out = torch.where(mt, out, x)  # untouched outside the mask, bit for bit
         return clips_output(out, clips, sr, f"{self.name} filled")
+
+
+def _limit_energy(fill: Tensor, prefill: Tensor, missing: Tensor, frame: int, reach: int) -> Tensor:
+    """Scale ``fill`` inside the gaps so that no ``frame``-sample frame is louder than the
+    loudest frame of the context within ``reach`` samples of a gap (per clip), or than the
+    pre-fill's own frame there; (B, L) tensors, ``missing`` bool."""
+    m = missing.to(fill.dtype)[:, None]
+    energy = lambda x: F.avg_pool1d(x.square()[:, None], frame, 1, frame // 2)[:, 0]  # noqa: E731
+    near = F.max_pool1d(m, 2 * reach + 1, 1, reach)[:, 0] > 0.5
+    context = near & ~missing
+    ctx_energy = torch.where(context, energy(torch.where(missing, 0.0, prefill)), 0.0)
+    cap = ctx_energy.amax(dim=1, keepdim=True)  # (B, 1)
+    cap = torch.maximum(cap, energy(torch.where(missing, prefill, 0.0)))
+    scale = torch.sqrt((cap / energy(fill).clamp_min(1e-12)).clamp(max=1.0))
+    return fill * scale
 
 
 def _as_mask(mask: Any, n: int, t: int, sample_rate: int) -> np.ndarray:

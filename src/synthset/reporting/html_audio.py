@@ -112,8 +112,11 @@ def _top_db(sets: dict[str, Any]) -> float:
 
 def _shown(clips: Any) -> Any:
     """The clips of one set to show: for labelled sets up to ``MAX_PER_CLASS`` per class (fewer
-    when there are many classes), at most ``MAX_CLIPS_PER_SET``, cut to ``MAX_SECONDS``."""
-    if clips.labels is not None and clips.spec.classes:
+    when there are many classes), at most ``MAX_CLIPS_PER_SET``, cut to ``MAX_SECONDS``; a set
+    that small already (restoration examples) is shown whole, in its order."""
+    if len(clips) <= MAX_CLIPS_PER_SET:
+        pos = np.arange(len(clips))
+    elif clips.labels is not None and clips.spec.classes:
         per_class = max(1, min(MAX_PER_CLASS, MAX_CLIPS_PER_SET // max(1, clips.spec.n_classes)))
         order = np.argsort(clips.labels, kind="stable")
         labels = clips.labels[order]

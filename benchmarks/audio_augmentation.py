@@ -208,7 +208,7 @@ def write(out: Path, args, runs, full: float, n_train: int, n_test: int, build_s
     def ms(s: dict[str, Any], k: str, fmt: str = "{:.3f}") -> str:
         if k not in s:
             return "–"
-        return f"{fmt.format(s[k]['mean'])} ± {fmt.format(s[k]['std'])}"
+        return f"{fmt.format(s[k]['mean'])} ± {fmt.replace('+', '').format(s[k]['std'])}"
 
     for name, s in summ.items():
         label = "real only" if name == "real" else f"real + {name.replace(' x', ' (+')}/digit)"

@@ -89,7 +89,7 @@ def main() -> None:
         eval_s = time.perf_counter() - t
         if args.report_dir:
             Path(args.report_dir).mkdir(parents=True, exist_ok=True)
-            report.to_html(Path(args.report_dir) / f"audio_restoration_{task}.html")
+            report.to_html(Path(args.report_dir) / f"audio_restoration_{task}.html", overwrite=True)
         results[task] = {
             "synthesizer": synth.name,
             "params": {k: v for k, v in synth.get_params().items() if k != "callbacks"},

@@ -229,3 +229,11 @@ def test_evaluate_restoration_rejects_bad_inputs():
         evaluate_restoration(_Oracle("x", clean), clean, task="denoise")
     with pytest.raises(DataError, match="Audio"):
         evaluate_restoration(_Oracle("x", clean), clean.waveforms)
+
+
+def test_snr_of_a_silent_region_is_bounded_by_16_bit_quantisation():
+    ref = np.zeros((1, 800))
+    tiny = np.full((1, 800), 1e-6)  # far below one 16-bit step
+    assert abs(snr(ref, tiny)[0]) < 0.2
+    loud = np.full((1, 800), 1e-2)
+    assert -70.0 < snr(ref, loud)[0] < -50.0  # penalised, but not -300 dB

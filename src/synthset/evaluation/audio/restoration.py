@@ -29,6 +29,11 @@ from synthset.errors import ConfigError, DataError
 from synthset.utils import make_rng
 
 MAX_SNR_DB = 100.0  # an exact restoration scores this instead of infinity
+# Signal and error powers are floored at the noise of 16-bit quantisation (a step of 2**-15,
+# power step²/12 per sample, about −101 dBFS): what a 16-bit file cannot hold does not count.
+# Without it a gap of exact digital silence scores about −300 dB for any fill that is not
+# exactly zero, and one such clip moves a mean over hundreds of clips by more than a dB.
+SNR_POWER_FLOOR = (2.0**-15) ** 2 / 12.0
 POWER_FLOOR = 1e-10  # power spectra are floored here (−100 dB re full scale) before the log
 TASKS = ("super_resolution", "inpainting")
 LPC_ORDER = 32  # the linear-prediction baseline: AR order ...
@@ -66,15 +71,19 @@ def snr(reference: Any, estimate: Any, mask: Any = None) -> np.ndarray:
             True sample scores NaN.
 
     Returns:
-        float64 (N,); ``MAX_SNR_DB`` (100) where the estimate is exact.
+        float64 (N,); ``MAX_SNR_DB`` (100) where the estimate is exact. Both powers are
+        floored at 16-bit quantisation noise (``SNR_POWER_FLOOR`` per sample), so a region of
+        digital silence scores 0 dB when left silent and a bounded negative value otherwise.
     """
     ref, est = _pair(reference, estimate)
     w = np.ones_like(ref) if mask is None else _mask2d(mask, ref.shape).astype(np.float64)
     signal = np.sum(w * ref**2, axis=1)
     noise = np.sum(w * (ref - est) ** 2, axis=1)
+    floor = SNR_POWER_FLOOR * w.sum(axis=1)
     with np.errstate(divide="ignore", invalid="ignore"):
-        out = 10.0 * np.log10(np.maximum(signal, 1e-30) / np.maximum(noise, 1e-30))
+        out = 10.0 * np.log10((signal + floor) / (noise + floor))
     out = np.minimum(out, MAX_SNR_DB)
+    out[(noise == 0) & (signal > 0)] = MAX_SNR_DB  # exact
     out[(signal == 0) & (noise == 0)] = 0.0  # silence restored as silence: no signal, no error
     out[w.sum(axis=1) == 0] = np.nan
     return out

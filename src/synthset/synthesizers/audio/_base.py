@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import warnings
 from abc import abstractmethod
-from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
@@ -27,8 +26,8 @@ from torch import Tensor, nn
 from synthset.data.audio import Audio, AudioSpec, as_audio
 from synthset.data.transforms.mel import MelCodec, MelSpectrogram
 from synthset.errors import ConfigError, DataError, SynthsetWarning
+from synthset.synthesizers._loop import LoopMixin
 from synthset.synthesizers.base import SEED, Anything, Boolean, DeviceName, Interval, Synthesizer
-from synthset.training.callbacks import Callback, ProgressBar, TimeBudget
 from synthset.utils import cpu_threads, default_cpu_threads, make_torch_generator, resolve_device
 
 # Parameters every neural audio synthesizer shares (the rest are per model).
@@ -53,7 +52,7 @@ MEL_CONSTRAINTS = {
 }
 
 
-class AudioSynthesizer(Synthesizer):
+class AudioSynthesizer(LoopMixin, Synthesizer):
     """Base of the audio synthesizers (``modality = "audio"``).
 
     Conditioning: a synthesizer with ``conditional = True`` learns one model for every class
@@ -122,30 +121,6 @@ class AudioSynthesizer(Synthesizer):
     @abstractmethod
     def _train(self, data: Audio) -> None:
         """Build the networks and train on ``data``."""
-
-    def _callbacks(self) -> list[Callback]:
-        cbs: list[Callback] = list(self.callbacks or [])
-        if self.verbose:
-            cbs.append(ProgressBar(self.name))
-        if self.max_seconds is not None:
-            cbs.append(TimeBudget(self.max_seconds))
-        return cbs
-
-    @staticmethod
-    def _batches(
-        n: int, batch: int, gen: torch.Generator, device: torch.device
-    ) -> Iterator[Tensor]:
-        """Endless batches of indices: a fresh permutation every pass (no partial batches)."""
-        while True:
-            perm = torch.randperm(n, generator=gen, device=device)
-            for k in range(n // batch):
-                yield perm[k * batch : (k + 1) * batch]
-
-    def _draw_labels(self, m: int, gen: torch.Generator) -> Tensor | None:
-        if not self.n_classes_:
-            return None
-        prior = torch.tensor(self.class_prior_, device=self.device_)
-        return torch.multinomial(prior, m, replacement=True, generator=gen)
 
     def _base_state(self) -> dict[str, Any]:
         return {"n_classes": self.n_classes_, "class_prior": self.class_prior_}

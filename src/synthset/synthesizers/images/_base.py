@@ -12,7 +12,6 @@ from __future__ import annotations
 import contextlib
 import warnings
 from abc import abstractmethod
-from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
@@ -24,6 +23,7 @@ from synthset.errors import ConfigError, DataError, SynthsetWarning
 from synthset.models.gan.diffaugment import parse_policy
 from synthset.models.gan.image import crop_to, model_resolution, pad_to
 from synthset.privacy.dp import parse_dp
+from synthset.synthesizers._loop import LoopMixin
 from synthset.synthesizers.base import (
     SEED,
     Anything,
@@ -33,7 +33,6 @@ from synthset.synthesizers.base import (
     Options,
     Synthesizer,
 )
-from synthset.training.callbacks import Callback, ProgressBar, TimeBudget
 from synthset.utils import cpu_threads, default_cpu_threads, make_torch_generator, resolve_device
 
 # Parameters every image synthesizer shares (the rest are per model).
@@ -96,7 +95,7 @@ def image_autocast_dtype(amp: str, device: torch.device) -> torch.dtype | None:
     return autocast_dtype("auto", device)
 
 
-class ImageSynthesizer(Synthesizer):
+class ImageSynthesizer(LoopMixin, Synthesizer):
     """Base of the image GANs and VAEs (``modality = "image"``).
 
     Conditioning: a synthesizer with ``conditional = True`` learns one model for every class and
@@ -223,14 +222,6 @@ class ImageSynthesizer(Synthesizer):
     def _train(self, X: Tensor, y: Tensor | None) -> None:
         """Build the networks and train on ``X`` (N, C, S, S) in [-1, 1] and labels ``y``."""
 
-    def _callbacks(self) -> list[Callback]:
-        cbs: list[Callback] = list(self.callbacks or [])
-        if self.verbose:
-            cbs.append(ProgressBar(self.name))
-        if self.max_seconds is not None:
-            cbs.append(TimeBudget(self.max_seconds))
-        return cbs
-
     def _autocast(self) -> contextlib.AbstractContextManager:
         dtype = image_autocast_dtype(self.amp, self.device_)
         if dtype is None:
@@ -245,22 +236,6 @@ class ImageSynthesizer(Synthesizer):
         if policy == "auto":
             policy = DIFFAUGMENT_DEFAULT if n_images < AUTO_DIFFAUGMENT_BELOW else ""
         return parse_policy(policy)
-
-    @staticmethod
-    def _batches(
-        n: int, batch: int, gen: torch.Generator, device: torch.device
-    ) -> Iterator[Tensor]:
-        """Endless batches of indices: a fresh permutation every pass (no partial batches)."""
-        while True:
-            perm = torch.randperm(n, generator=gen, device=device)
-            for k in range(n // batch):
-                yield perm[k * batch : (k + 1) * batch]
-
-    def _draw_labels(self, m: int, gen: torch.Generator) -> Tensor | None:
-        if not self.n_classes_:
-            return None
-        prior = torch.tensor(self.class_prior_, device=self.device_)
-        return torch.multinomial(prior, m, replacement=True, generator=gen)
 
     # ------------------------------------------------------------------ sampling
     def _sample(self, n: int, *, seed: int | None, conditions: dict[str, Any]) -> Images:

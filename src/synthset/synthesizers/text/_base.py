@@ -25,6 +25,7 @@ from torch import Tensor, nn
 from synthset.data.text_tokenizer import TextTokenizer, pad_sequences
 from synthset.data.texts import Texts, TextSpec, as_texts, concat_texts
 from synthset.errors import ConfigError, DataError, SynthsetWarning
+from synthset.synthesizers._loop import LoopMixin
 from synthset.synthesizers.base import (
     SEED,
     Anything,
@@ -34,7 +35,6 @@ from synthset.synthesizers.base import (
     Options,
     Synthesizer,
 )
-from synthset.training.callbacks import Callback, ProgressBar, TimeBudget
 from synthset.utils import (
     cpu_threads,
     default_cpu_threads,
@@ -63,7 +63,7 @@ TEXT_CONSTRAINTS = {
 }
 
 
-class TextSynthesizer(Synthesizer):
+class TextSynthesizer(LoopMixin, Synthesizer):
     """Base of the text synthesizers (``modality = "text"``).
 
     Conditioning: when the training texts are labelled and ``label_conditional`` is true, one
@@ -185,14 +185,6 @@ class TextSynthesizer(Synthesizer):
     def _train(self, data: Texts) -> None:
         """Build the networks and train on ``data`` (the tokeniser is ``tokenizer_``)."""
 
-    def _callbacks(self) -> list[Callback]:
-        cbs: list[Callback] = list(self.callbacks or [])
-        if self.verbose:
-            cbs.append(ProgressBar(self.name))
-        if self.max_seconds is not None:
-            cbs.append(TimeBudget(self.max_seconds))
-        return cbs
-
     def _autocast(self) -> contextlib.AbstractContextManager:
         from synthset.synthesizers._neural import autocast_dtype
 
@@ -212,12 +204,6 @@ class TextSynthesizer(Synthesizer):
             )
             return n
         return self.batch_size
-
-    def _draw_labels(self, m: int, gen: torch.Generator) -> Tensor | None:
-        if not self.n_classes_:
-            return None
-        prior = torch.tensor(self.class_prior_, device=self.device_)
-        return torch.multinomial(prior, m, replacement=True, generator=gen)
 
     # ------------------------------------------------------------------ sampling
     def _sample(self, n: int, *, seed: int | None, conditions: dict[str, Any]) -> Texts:

@@ -11,6 +11,39 @@ import numpy as np
 from synthset.errors import DataError
 
 
+def read_labels_file(
+    csv: Any, label_column: str, file_columns: Sequence[str], what: str
+) -> tuple[Any, str, str]:
+    """A folder's labels file: (frame, file column, label column). The label column is
+    ``label_column``, or the only column besides the file column (and ``source``); a DataError
+    names what is missing. Labels are stripped strings; an empty one means "no label"."""
+    import pandas as pd
+
+    try:
+        df = pd.read_csv(csv, dtype=str, keep_default_na=False, skipinitialspace=True)
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
+        raise DataError(f"cannot read the labels file {csv}: {exc}") from None
+    file_col = next((c for c in file_columns if c in df.columns), None)
+    if file_col is None:
+        raise DataError(
+            f"the labels file {csv.name} needs a file column ({', '.join(file_columns)}); "
+            f"it has {', '.join(map(str, df.columns))}"
+        )
+    label_name = label_column
+    if label_column not in df.columns:
+        others = [c for c in df.columns if c not in (file_col, "source")]
+        if len(others) != 1:
+            raise DataError(
+                f"the labels file {csv.name} has no column {label_column!r}; it has "
+                f"{', '.join(map(str, df.columns))}; pass label_column="
+            )
+        label_name = str(others[0])
+    if df.empty:
+        raise DataError(f"the labels file {csv} lists no {what}")
+    df[label_name] = df[label_name].str.strip()
+    return df, str(file_col), label_name
+
+
 def natural_sort(values: list[str]) -> list[str]:
     """Sort class names so that "2" < "10" when they are all integers."""
     try:

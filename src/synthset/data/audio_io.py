@@ -26,6 +26,7 @@ from typing import Any
 import numpy as np
 
 from synthset.data._image_decode import pool_map
+from synthset.data._split import read_labels_file
 from synthset.data.audio import (
     Audio,
     AudioSpec,
@@ -368,30 +369,8 @@ def _read_folder(
 def _read_labelled_folder(
     folder: Path, csv: Path, label_column: str
 ) -> tuple[list[Any], np.ndarray, list[str] | None, str]:
-    import pandas as pd
-
-    try:
-        df = pd.read_csv(csv, dtype=str, keep_default_na=False, skipinitialspace=True)
-    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
-        raise DataError(f"cannot read the labels file {csv}: {exc}") from None
-    file_col = next((c for c in FILE_COLUMNS if c in df.columns), None)
-    if file_col is None:
-        raise DataError(
-            f"the labels file {csv.name} needs a file column ({', '.join(FILE_COLUMNS)}); "
-            f"it has {', '.join(map(str, df.columns))}"
-        )
-    label_name = label_column
-    if label_column not in df.columns:
-        others = [c for c in df.columns if c not in (file_col, "source")]
-        if len(others) != 1:
-            raise DataError(
-                f"the labels file {csv.name} has no column {label_column!r}; it has "
-                f"{', '.join(map(str, df.columns))}; pass label_column="
-            )
-        label_name = str(others[0])
-    if df.empty:
-        raise DataError(f"the labels file {csv} lists no audio files")
-    names = df[label_name].str.strip().to_numpy(dtype=object)
+    df, file_col, label_name = read_labels_file(csv, label_column, FILE_COLUMNS, "audio files")
+    names = df[label_name].to_numpy(dtype=object)
     if (names == "").any():
         missing = df[file_col][names == ""].tolist()
         raise DataError(

@@ -33,6 +33,7 @@ from synthset.data._image_decode import (
     pool_map,
 )
 from synthset.data._png import encode_png
+from synthset.data._split import read_labels_file
 from synthset.data.images import Images, ImageSpec, _natural_sort
 from synthset.errors import ConfigError, DataError, SynthsetWarning
 from synthset.utils import atomic_path
@@ -256,31 +257,9 @@ def _image_files(folder: Path, *, recursive: bool) -> list[Path]:
 
 
 def _read_labelled_folder(folder: Path, csv: Path, decode: Decoder, label_column: str) -> Loaded:
-    import pandas as pd
-
-    try:
-        df = pd.read_csv(csv, dtype=str, keep_default_na=False, skipinitialspace=True)
-    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
-        raise DataError(f"cannot read the labels file {csv}: {exc}") from None
-    file_col = next((c for c in FILE_COLUMNS if c in df.columns), None)
-    if file_col is None:
-        raise DataError(
-            f"the labels file {csv.name} needs a file column ({', '.join(FILE_COLUMNS)}); "
-            f"it has {', '.join(map(str, df.columns))}"
-        )
-    label_name = label_column
-    if label_column not in df.columns:
-        others = [c for c in df.columns if c not in (file_col, "source")]
-        if len(others) != 1:
-            raise DataError(
-                f"the labels file {csv.name} has no column {label_column!r}; it has "
-                f"{', '.join(map(str, df.columns))}; pass label_column="
-            )
-        label_name = str(others[0])
-    if df.empty:
-        raise DataError(f"the labels file {csv} lists no images")
+    df, file_col, label_name = read_labels_file(csv, label_column, FILE_COLUMNS, "images")
     rel = df[file_col].to_numpy(dtype=object)
-    names = df[label_name].str.strip().to_numpy(dtype=object)
+    names = df[label_name].to_numpy(dtype=object)
     missing_label = names == ""
     files = [Path(r) if Path(r).is_absolute() else folder / r for r in rel]
     kept = [f for f, m in zip(files, missing_label, strict=True) if not m]

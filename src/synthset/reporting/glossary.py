@@ -35,7 +35,12 @@ AUDIO_FAMILY_QUESTIONS = {
     "utility": "Does a classifier trained on them work on real clips?",
     "privacy": "Do they give back the real clips they were trained on?",
 }
+RESTORATION_FAMILY_QUESTIONS = {
+    "fidelity": "How close are the repaired clips to the clean originals, against the classical "
+    "repairs?",
+}
 _QUESTIONS = {
+    "audio_restoration": RESTORATION_FAMILY_QUESTIONS,
     "image": IMAGE_FAMILY_QUESTIONS,
     "text": TEXT_FAMILY_QUESTIONS,
     "audio": AUDIO_FAMILY_QUESTIONS,
@@ -43,8 +48,16 @@ _QUESTIONS = {
 
 
 def family_question(family: str, modality: str = "table") -> str:
-    """The question a family answers, worded for tables, images, texts or audio."""
+    """The question a family answers, worded for tables, images, texts, audio or an audio
+    restoration report (``"audio_restoration"``, see :func:`question_modality`)."""
     return _QUESTIONS.get(modality, FAMILY_QUESTIONS).get(family, "")
+
+
+def question_modality(meta: dict | None, modality: str) -> str:
+    """``"audio_restoration"`` for a report of ``evaluate_restoration`` (its meta names a
+    task), else ``modality``."""
+    task = (meta or {}).get("task")
+    return "audio_restoration" if task in ("super_resolution", "inpainting") else modality
 
 
 METRIC_TEXT = {

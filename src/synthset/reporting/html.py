@@ -45,6 +45,7 @@ from synthset.reporting.glossary import (
     is_missing,
     meaning,
     overall_status,
+    question_modality,
     rows_line,
     total_counts,
 )
@@ -276,6 +277,7 @@ def _verdict(summary: dict[str, dict[str, Any]], metrics: list[MetricResult]) ->
 
 def _cards(report: Any, summary: dict[str, dict[str, Any]]) -> str:
     cards = []
+    asked = question_modality(report.meta, report.modality)
     for fam, s in summary.items():
         metrics = report.family(fam)
         chosen = [m for n in HEADLINE.get(fam, ()) for m in metrics if m.name == n]
@@ -287,7 +289,7 @@ def _cards(report: Any, summary: dict[str, dict[str, Any]]) -> str:
         cards.append(
             f'<a class="card" href="#{fam}"><h3>{FAMILY_TITLES.get(fam, _e(fam))} '
             f"{_pill(s.get('status') or 'none')}</h3>"
-            f'<p class="q">{_e(family_question(fam, report.modality))}</p><ul>{lines}</ul>'
+            f'<p class="q">{_e(family_question(fam, asked))}</p><ul>{lines}</ul>'
             f'<p class="counts">{s["pass"]} pass · {s["warn"]} warn · {s["fail"]} fail'
             f" of {s.get('n', len(metrics))}</p></a>"
         )

@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 
 from synthset.reporting import plots
-from synthset.reporting.glossary import fmt_number, fmt_value, is_missing
+from synthset.reporting.glossary import fmt_number, fmt_value, is_missing, question_modality
 from synthset.reporting.html import (
     _details,
     _details_blocks,
@@ -241,7 +241,10 @@ def _spectra_png(spectra: dict[str, Any]) -> bytes | None:
 
 
 def audio_fidelity(report: Any) -> str:
-    parts = [_family_head("fidelity", "audio"), _embedding_table(report)]
+    parts = [
+        _family_head("fidelity", question_modality(report.meta, "audio")),
+        _embedding_table(report),
+    ]
     figs = []
     lsd = _get(report, "lsd_mean_spectrum")
     if lsd is not None and isinstance(_details(lsd).get("spectra"), dict):

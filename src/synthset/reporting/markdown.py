@@ -20,6 +20,7 @@ from synthset.reporting.glossary import (
     fmt_value,
     meaning,
     overall_status,
+    question_modality,
     rows_line,
     status_word,
     total_counts,
@@ -97,7 +98,7 @@ def render_markdown(report: Any) -> str:
         lines += [
             f"## {FAMILY_TITLES.get(fam, fam)}",
             "",
-            f"_{family_question(fam, modality)}_",
+            f"_{family_question(fam, question_modality(meta, modality))}_",
             "",
         ]
         rows = []

@@ -26,6 +26,7 @@ from typing import Any
 import numpy as np
 
 from synthset.data._image_decode import pool_map
+from synthset.data._parquet import write_media_parquet
 from synthset.data._split import read_labels_file
 from synthset.data.audio import (
     Audio,
@@ -656,7 +657,6 @@ def _write_folder(audio: Audio, folder: Path, fmt: str, subtype: str) -> None:
 
 def _write_parquet(audio: Audio, path: Path, container: str, subtype: str) -> None:
     import pyarrow as pa
-    import pyarrow.parquet as pq
 
     sr = audio.sample_rate
     blobs = list(pool_map(lambda w: encode_clip(w, sr, container, subtype), audio.waveforms))
@@ -675,15 +675,7 @@ def _write_parquet(audio: Audio, path: Path, container: str, subtype: str) -> No
         features[label] = {"_type": "ClassLabel", "names": list(audio.spec.classes or [])}
     columns["sample_rate"] = pa.array(np.full(len(audio), sr, np.int32))
     features["sample_rate"] = {"dtype": "int32", "_type": "Value"}
-    if audio.source is not None:  # augment()'s provenance: "real" / "synthetic"
-        columns["source"] = pa.array(audio.source.astype(str)).dictionary_encode()
-        features["source"] = {"dtype": "string", "_type": "Value"}
-    table = pa.table(columns)
-    meta = {b"huggingface": json.dumps({"info": {"features": features}}).encode("utf-8")}
-    table = table.replace_schema_metadata(meta)
-    # row groups of about 64 MB of encoded audio (at most 10,000 rows), so readers can stream
-    mean_bytes = max(1, sum(map(len, blobs)) // max(1, len(blobs)))
-    pq.write_table(table, path, row_group_size=int(np.clip(64 * 2**20 // mean_bytes, 1, 10_000)))
+    write_media_parquet(path, columns, features, audio.source, blobs)
 
 
 __all__ = [

@@ -32,6 +32,7 @@ from synthset.data._image_decode import (
     first_unique,
     pool_map,
 )
+from synthset.data._parquet import write_media_parquet
 from synthset.data._png import encode_png
 from synthset.data._split import read_labels_file
 from synthset.data.images import Images, ImageSpec, _natural_sort
@@ -540,7 +541,6 @@ def _write_folder(images: Images, folder: Path) -> None:
 
 def _write_parquet(images: Images, path: Path) -> None:
     import pyarrow as pa
-    import pyarrow.parquet as pq
 
     blobs = list(pool_map(encode_png, images.pixels))
     image_type = pa.struct([("bytes", pa.binary()), ("path", pa.string())])
@@ -557,15 +557,7 @@ def _write_parquet(images: Images, path: Path) -> None:
         # int64 codes: Hugging Face reads the ClassLabel feature only over an int64 column
         columns[label] = pa.array(images.labels, pa.int64())
         features[label] = {"_type": "ClassLabel", "names": list(images.spec.classes or [])}
-    if images.source is not None:  # augment()'s provenance: "real" / "synthetic"
-        columns["source"] = pa.array(images.source.astype(str)).dictionary_encode()
-        features["source"] = {"dtype": "string", "_type": "Value"}
-    table = pa.table(columns)
-    meta = {b"huggingface": json.dumps({"info": {"features": features}}).encode("utf-8")}
-    table = table.replace_schema_metadata(meta)
-    # row groups of about 64 MB of PNG bytes (at most 10,000 rows), so readers can stream them
-    mean_bytes = max(1, sum(map(len, blobs)) // max(1, len(blobs)))
-    pq.write_table(table, path, row_group_size=int(np.clip(64 * 2**20 // mean_bytes, 1, 10_000)))
+    write_media_parquet(path, columns, features, images.source, blobs)
 
 
 __all__ = [

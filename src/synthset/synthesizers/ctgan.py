@@ -441,9 +441,11 @@ class CTGAN(NeuralTableSynthesizer):
             discriminator_dim=tuple(cfg["discriminator_dim"]),
             pac=cfg["pac"],
         )
-        counts = torch.tensor(cfg["cond_counts"], dtype=torch.long).reshape(
-            len(cfg["cond_sizes"]), -1
-        )
-        self.cond_sampler_ = ConditionalSampler(counts, cfg["cond_sizes"], self.device_)
+        # a table without discrete columns has no conditional vector: (0, 1) counts, as
+        # ConditionalSampler.from_codes builds them (a (0, -1) reshape of nothing is ambiguous)
+        sizes = cfg["cond_sizes"]
+        width = max(sizes, default=1)
+        counts = torch.tensor(cfg["cond_counts"], dtype=torch.long).reshape(len(sizes), width)
+        self.cond_sampler_ = ConditionalSampler(counts, sizes, self.device_)
         self._build(cfg["cond_dim"])
         del self.discriminator_  # only the generator is saved

@@ -15,6 +15,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from synthset.data._column_types import unsupported_column_problems
+from synthset.data.datetimes import datetime_problem, dayfirst_of, detect_and_parse
 from synthset.errors import DataError
 
 KINDS = ("continuous", "discrete", "categorical", "boolean", "datetime", "id")
@@ -30,14 +32,32 @@ class ColumnSpec:
         kind: one of ``continuous``, ``discrete`` (integers), ``categorical``, ``boolean``,
             ``datetime`` or ``id`` (unique keys; regenerated, not modelled).
         dtype: the pandas dtype to restore on output (e.g. ``"int64"``, ``"float64"``, ``"str"``).
+            A datetime column read from strings keeps its string dtype when it has a ``format``
+            (samples are then text in that format), and is ``"datetime64[ns]"`` otherwise.
         nullable: whether missing values occur (they are modelled and reproduced).
         categories: the learned set of values (categorical / boolean), in a stable order.
         min, max: observed bounds (numeric; datetimes as ISO strings); samples are clipped to them.
         decimals: digits to round continuous values to (``None`` keeps full precision).
         missing_rate: share of missing values in the training data.
         resolution: datetimes only: the coarsest unit every value is a whole multiple of
-            (``"D"``, ``"h"``, ``"min"``, ``"s"``, ``"ms"``, ``"us"``, ``"ns"``); samples are
-            rounded to it.
+            (``"D"``, ``"h"``, ``"min"``, ``"s"``, ``"ms"``, ``"us"``, ``"ns"``; ``"MS"`` /
+            ``"YS"`` when every value is the first of a month / of a year at midnight); samples
+            are rounded to it.
+        format: datetimes read from strings only: the strftime / strptime format every value
+            was written in (``"%m/%d/%Y"``, ``"%Y/%m/%d %H:%M"``, ``"%b %-d %Y"`` for
+            ``Jan 1 2000``; ``%-d`` marks a field written without a leading zero). Values are
+            parsed with it exactly (those that do not fit become missing) and samples are
+            written back in it. Detected from a capped sample of the values; None for
+            datetime64 columns and for strings no single format fits (mixed formats, time
+            zones, fractions of a second), which are parsed value by value and sampled as
+            datetime64 (ISO text in CSV).
+        dayfirst: how a format with a numeric day and month reads them: True for day first
+            (``%d/%m/%Y``), False for month first (``%m/%d/%Y``, and year-first ISO dates);
+            None when not applicable. An ambiguous column, where no value's first field
+            exceeds 12 (``01/02/2020``), is read month-first and says ``dayfirst: false``; to
+            read it day-first, set ``format`` to the day-first one (e.g. ``"%d/%m/%Y"``) in
+            spec.json or in the spec passed to ``fit``. Without a format, it sets the day-first
+            reading of pandas' per-value parsing.
     """
 
     name: str
@@ -50,6 +70,8 @@ class ColumnSpec:
     decimals: int | None = None
     missing_rate: float = 0.0
     resolution: str | None = None
+    format: str | None = None
+    dayfirst: bool | None = None
 
     @property
     def is_discrete(self) -> bool:
@@ -105,7 +127,11 @@ class TableSpec:
                     f"expected one of {', '.join(KINDS)}"
                 )
             cols.append(ColumnSpec(**c))
-        return cls(cols)
+        spec = cls(cols)
+        problems = spec.datetime_problems()
+        if problems:
+            raise DataError(problems)
+        return spec
 
     def to_json(self) -> str:
         return json.dumps(self.to_dict(), indent=2)
@@ -137,11 +163,21 @@ class TableSpec:
             raise DataError(problems)
         return cls([_detect_column(df[name], overrides.get(name)) for name in df.columns])
 
+    def datetime_problems(self) -> list[str]:
+        """Datetime columns whose ``format`` does not work or contradicts their ``dayfirst``."""
+        found = (
+            datetime_problem(c.name, c.format, c.dayfirst)
+            for c in self.columns
+            if c.kind == "datetime"
+        )
+        return [p for p in found if p is not None]
+
     def validate(self, df: pd.DataFrame) -> None:
-        """Check that ``df`` has this spec's columns (extra columns are errors too)."""
+        """Check that ``df`` has this spec's columns (extra columns are errors too) and that its
+        datetime formats are usable."""
         missing = [n for n in self.names if n not in df.columns]
         extra = [n for n in df.columns if n not in self]
-        problems = []
+        problems = self.datetime_problems()
         if missing:
             problems.append(f"columns missing from the data: {missing}")
         if extra:
@@ -153,8 +189,8 @@ class TableSpec:
 def validate_frame(df: pd.DataFrame, *, check_values: bool = True) -> None:
     """Raise DataError listing every problem that makes ``df`` unusable for fitting.
 
-    ``check_values=False`` checks only the frame's shape and names (not all-missing or
-    infinite columns).
+    ``check_values=False`` checks only the frame's shape, names and column types (not
+    all-missing or infinite columns).
     """
     if not isinstance(df, pd.DataFrame):
         raise DataError(f"expected a pandas DataFrame or synthset Table, got {type(df).__name__}")
@@ -184,6 +220,7 @@ def validate_frame(df: pd.DataFrame, *, check_values: bool = True) -> None:
             problems.append(
                 f"columns with infinite values: {inf}; replace them with NaN or a finite bound"
             )
+    problems.extend(unsupported_column_problems(df))  # lists, dicts, bytes, mixed types, ...
     if problems:
         raise DataError(problems)
 
@@ -222,11 +259,12 @@ def _detect_column(s: pd.Series, forced: str | None) -> ColumnSpec:
         spec.min, spec.max = float(x.min()), float(x.max())
         spec.decimals = 0 if kind == "discrete" else _decimals(x)
     elif kind == "datetime":
-        t = _to_datetime(nonnull)
+        t, spec.format = detect_and_parse(nonnull)
+        spec.dayfirst = dayfirst_of(spec.format)
         spec.min, spec.max = t.min().isoformat(), t.max().isoformat()
         spec.resolution = _resolution(t)
-        if not str(s.dtype).startswith("datetime64"):
-            spec.dtype = "datetime64[ns]"
+        if spec.format is None and not str(s.dtype).startswith("datetime64"):
+            spec.dtype = "datetime64[ns]"  # parsed value by value: sampled as datetime64
     elif kind == "id":
         spec.min = None
     return spec
@@ -288,22 +326,28 @@ def _looks_like_datetime(nonnull: pd.Series) -> bool:
     return bool(parsed.notna().mean() >= 0.95)
 
 
-def _to_datetime(s: pd.Series) -> pd.Series:
-    if pd.api.types.is_datetime64_any_dtype(s.dtype):
-        return s
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        return pd.to_datetime(s, errors="coerce", format="mixed")
-
-
 RESOLUTIONS = {"D": 86_400e9, "h": 3_600e9, "min": 60e9, "s": 1e9, "ms": 1e6, "us": 1e3, "ns": 1.0}
+# Calendar resolutions coarser than a day: every value is the first of a year / of a month (at
+# midnight), as in monthly or yearly series. Samples are rounded to the nearest such day. The
+# steps are the shortest year and month, for code that needs "at least this coarse" in ns.
+CALENDAR_RESOLUTIONS = {"YS": 365 * 86_400e9, "MS": 28 * 86_400e9}
+
+
+def resolution_ns(resolution: str | None) -> float:
+    """The step of a resolution in nanoseconds (a calendar one: its shortest length)."""
+    if resolution in CALENDAR_RESOLUTIONS:
+        return CALENDAR_RESOLUTIONS[resolution]
+    return RESOLUTIONS.get(resolution or "ns", 1.0)
 
 
 def _resolution(t: pd.Series) -> str:
     t = t.dropna()
     if getattr(t.dt, "tz", None) is not None:
         t = t.dt.tz_convert("UTC").dt.tz_localize(None)
-    ns = t.astype("datetime64[ns]").to_numpy().astype("int64")[:10_000]
+    t = t.iloc[:10_000]
+    ns = t.astype("datetime64[ns]").to_numpy().astype("int64")
+    if len(ns) and np.all(ns % int(RESOLUTIONS["D"]) == 0) and (t.dt.day == 1).all():
+        return "YS" if (t.dt.month == 1).all() else "MS"
     for unit, step in RESOLUTIONS.items():
         if np.all(ns % int(step) == 0):
             return unit

@@ -390,6 +390,8 @@ def _column_section(report: Any, meta: dict[str, Any]) -> str:
     # Worst-scoring columns first: they are what a reader should look at.
     names.sort(key=lambda c: _score_of(scores.get(str(c), scores.get(c))))
     kinds = meta.get("kinds") if isinstance(meta.get("kinds"), dict) else {}
+    formats = meta.get("datetime_formats")
+    formats = formats if isinstance(formats, dict) else {}
     figs = []
     for name in names:
         if len(figs) >= MAX_COLUMN_PLOTS:
@@ -405,7 +407,7 @@ def _column_section(report: Any, meta: dict[str, Any]) -> str:
             cap += f" ({_e(str(method).upper())})" if method else ""
         fig = _figure(
             lambda name=name, kind=kind: plots.column_plot(
-                real[name], syn[name], kind, title=str(name)
+                real[name], syn[name], kind, title=str(name), date_format=formats.get(name)
             ),
             f"Real vs synthetic distribution of {name}",
             cap,

@@ -76,7 +76,12 @@ def _short(text: Any, width: int = 24) -> str:
 
 # --- per-column distributions -------------------------------------------------------------------
 def column_plot(
-    real: pd.Series, synthetic: pd.Series, kind: str, *, title: str | None = None
+    real: pd.Series,
+    synthetic: pd.Series,
+    kind: str,
+    *,
+    title: str | None = None,
+    date_format: str | None = None,
 ) -> bytes | None:
     """Real vs synthetic distribution of one column.
 
@@ -86,6 +91,8 @@ def column_plot(
         kind: the spec kind (``continuous``, ``discrete``, ``datetime``, ``categorical``,
             ``boolean``); ``id`` columns get no figure.
         title: shown above the plot (defaults to the series name).
+        date_format: the strptime format of a datetime column held as text (the spec's
+            ``format``); without one, text dates are parsed value by value.
 
     Returns:
         PNG bytes: shared-bin histograms of the share of rows for numbers and dates, bars of the
@@ -96,7 +103,7 @@ def column_plot(
     if kind == "id" or (real.notna().sum() == 0 and synthetic.notna().sum() == 0):
         return None
     if kind in ("continuous", "discrete", "datetime"):
-        r, s = _as_numbers(real, kind), _as_numbers(synthetic, kind)
+        r, s = _as_numbers(real, kind, date_format), _as_numbers(synthetic, kind, date_format)
         if kind == "discrete" and pd.unique(r[~np.isnan(r)]).size <= MAX_DISCRETE_BARS:
             return _value_bars(r, s, title)
         if np.isfinite(r).any() or np.isfinite(s).any():
@@ -104,11 +111,15 @@ def column_plot(
     return _category_bars(real, synthetic, title)
 
 
-def _as_numbers(values: pd.Series, kind: str) -> np.ndarray:
+def _as_numbers(values: pd.Series, kind: str, date_format: str | None = None) -> np.ndarray:
     if kind == "datetime":
         from matplotlib import dates as mdates
 
-        t = pd.to_datetime(values, errors="coerce")
+        from synthset.data.datetimes import parse_datetimes
+
+        t = values
+        if not pd.api.types.is_datetime64_any_dtype(values.dtype):
+            t = parse_datetimes(values, date_format)
         if t.dt.tz is not None:
             t = t.dt.tz_localize(None)
         out = np.full(len(t), np.nan)
@@ -227,6 +238,7 @@ def column_plots(
     *,
     columns: list[str] | None = None,
     max_columns: int = 24,
+    date_formats: Mapping[str, str] | None = None,
 ) -> dict[str, bytes]:
     """One :func:`column_plot` per column present in both frames, at most ``max_columns``.
 
@@ -235,6 +247,7 @@ def column_plots(
         kinds: spec kind per column; a column without one is guessed from its dtype.
         columns: the columns to draw, in order (default: those of ``real``).
         max_columns: cap on the number of figures, to keep the page light.
+        date_formats: the spec's ``format`` of each datetime column held as text.
 
     Returns:
         ``{column: png bytes}`` in drawing order, skipping columns with nothing to draw.
@@ -250,7 +263,13 @@ def column_plots(
         if len(out) >= max_columns:
             break
         kind = kinds.get(name) or guess_kind(real[name])
-        png = column_plot(real[name], synthetic[name], kind, title=str(name))
+        png = column_plot(
+            real[name],
+            synthetic[name],
+            kind,
+            title=str(name),
+            date_format=(date_formats or {}).get(name),
+        )
         if png is not None:
             out[name] = png
     return out

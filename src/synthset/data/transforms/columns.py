@@ -2,29 +2,31 @@
 
 Every column becomes either a float64 array (continuous, discrete, datetime; NaN = missing) or an
 int64 code array (categorical, boolean; -1 = missing), and comes back with its spec's dtype,
-bounds, rounding and categories restored.
+bounds, rounding and categories restored. Datetime columns read from strings with a known
+``format`` are parsed with it exactly and come back as text in it.
 """
 
 from __future__ import annotations
 
-import warnings
-
 import numpy as np
 import pandas as pd
 
-from synthset.data.spec import ColumnSpec
+from synthset.data.datetimes import format_datetimes, parse_datetimes
+from synthset.data.spec import CALENDAR_RESOLUTIONS, RESOLUTIONS, ColumnSpec
 from synthset.errors import DataError
 
 NUMERIC_KINDS = ("continuous", "discrete", "datetime")
 
 
 def to_numeric(s: pd.Series, col: ColumnSpec) -> np.ndarray:
-    """float64 values of a numeric or datetime column; NaN marks missing values."""
+    """float64 values of a numeric or datetime column; NaN marks missing values.
+
+    Datetimes are seconds since the epoch; strings are parsed with the spec's ``format`` (values
+    that do not fit it are missing), or value by value when it has none.
+    """
     if col.kind == "datetime":
         if not pd.api.types.is_datetime64_any_dtype(s.dtype):
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                s = pd.to_datetime(s, errors="coerce", format="mixed")
+            s = parse_datetimes(s, col.format, dayfirst=col.dayfirst, name=col.name)
         if getattr(s.dt, "tz", None) is not None:
             s = s.dt.tz_convert("UTC").dt.tz_localize(None)
         ns = s.astype("datetime64[ns]").to_numpy().astype("int64").astype(np.float64)
@@ -35,9 +37,35 @@ def to_numeric(s: pd.Series, col: ColumnSpec) -> np.ndarray:
 
 
 def datetime_bounds(col: ColumnSpec) -> tuple[float, float]:
-    lo = pd.Timestamp(col.min).value / 1e9
-    hi = pd.Timestamp(col.max).value / 1e9
-    return lo, hi
+    """``col.min`` / ``col.max`` in seconds since the epoch: ISO text (as the spec stores them)
+    or text in the column's own ``format`` (as DP public bounds may be given)."""
+    return _bound_seconds(col, col.min, "min"), _bound_seconds(col, col.max, "max")
+
+
+def datetime_iso(col: ColumnSpec, value: object, which: str = "bound") -> str:
+    """A datetime bound (ISO text, or text in ``col.format``) as the ISO text a spec stores."""
+    return _parse_bound(col, value, which).isoformat()
+
+
+def _bound_seconds(col: ColumnSpec, value: object, which: str) -> float:
+    t = _parse_bound(col, value, which)
+    if t.tz is not None:
+        t = t.tz_convert("UTC").tz_localize(None)
+    return float(t.as_unit("ns").value) / 1e9
+
+
+def _parse_bound(col: ColumnSpec, value: object, which: str) -> pd.Timestamp:
+    text = pd.Series([value], dtype=object)
+    t = parse_datetimes(text, "ISO8601")
+    if t.isna().all() and col.format:
+        t = parse_datetimes(text, col.format, name=col.name)
+    if t.isna().all():
+        hint = f" or as {col.format!r}" if col.format else ""
+        raise DataError(
+            f"datetime column {col.name!r} has {which} {value!r}, which is not a date; "
+            f"write it as ISO text (2020-01-31){hint}"
+        )
+    return t.iloc[0]
 
 
 def numeric_bounds(col: ColumnSpec) -> tuple[float, float]:
@@ -53,13 +81,17 @@ def from_numeric(x: np.ndarray, col: ColumnSpec) -> pd.Series:
     lo, hi = numeric_bounds(col)
     x = np.clip(x, lo, hi)
     if col.kind == "datetime":
-        from synthset.data.spec import RESOLUTIONS
-
-        step = RESOLUTIONS.get(col.resolution or "ns", 1.0)
-        ns = np.round(x * 1e9 / step) * step
-        ns[missing] = 0
-        out = pd.Series(ns.astype("int64").astype("datetime64[ns]"), name=col.name)
+        if col.resolution in CALENDAR_RESOLUTIONS:
+            stamps = _nearest_calendar_start(np.where(missing, lo, x), col.resolution, lo, hi)
+        else:
+            step = RESOLUTIONS.get(col.resolution or "ns", 1.0)
+            ns = np.round(x * 1e9 / step) * step
+            ns[missing] = 0
+            stamps = ns.astype("int64").astype("datetime64[ns]")
+        out = pd.Series(stamps, name=col.name)
         out[missing] = pd.NaT
+        if col.format and not col.dtype.startswith("datetime64"):
+            return _as_text(format_datetimes(out, col.format), col.dtype)
         if col.dtype.startswith("datetime64[") and col.dtype != "datetime64[ns]":
             out = out.astype(col.dtype)  # pandas 3 keeps the source resolution (s, ms, us)
         return out
@@ -79,6 +111,34 @@ def from_numeric(x: np.ndarray, col: ColumnSpec) -> pd.Series:
     if dtype in ("float32", "float64", "Float64", "Float32"):
         return pd.Series(x, name=col.name).astype(dtype)
     return pd.Series(x, name=col.name)
+
+
+def _as_text(out: pd.Series, dtype: str) -> pd.Series:
+    """Formatted datetimes with the source column's string dtype (``str``, ``string``, ...)."""
+    if str(out.dtype) == dtype:
+        return out
+    try:
+        return out.astype(dtype)
+    except (TypeError, ValueError):
+        return out
+
+
+def _nearest_calendar_start(
+    seconds: np.ndarray, resolution: str, low: float, high: float
+) -> np.ndarray:
+    """datetime64[ns] of the first day of the month (``"MS"``) or year (``"YS"``) nearest to
+    each time (seconds since the epoch) within [low, high], vectorised through NumPy's
+    calendar units."""
+    unit = "M" if resolution == "MS" else "Y"
+    t = (seconds * 1e9).astype("int64").astype("datetime64[ns]")
+    below = t.astype(f"datetime64[{unit}]")  # floors to the unit
+    lo = below.astype("datetime64[ns]")
+    hi = (below + 1).astype("datetime64[ns]")
+    nearest = np.where(t - lo <= hi - t, lo, hi)
+    top = np.datetime64(int(high * 1e9), "ns")
+    bottom = np.datetime64(int(low * 1e9), "ns")
+    # a bound that is not a calendar start (a private one): stay inside it
+    return np.where(nearest > top, lo, np.where(nearest < bottom, hi, nearest))
 
 
 def _nullable_float(dtype: str) -> str:

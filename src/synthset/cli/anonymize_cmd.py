@@ -91,7 +91,8 @@ def anonymize(
     public_metadata: Annotated[
         Path | None,
         typer.Option(
-            help="A spec.json whose categories and bounds are public (they cost no budget).",
+            help="A spec.json whose categories and bounds (dates' too) are public: they cost "
+            "no budget. Without it they are estimated privately, from the budget.",
         ),
     ] = None,
     report: Annotated[

@@ -199,6 +199,7 @@ def evaluate(
         },
         "columns": spec.names,
         "kinds": {c.name: c.kind for c in spec.columns},
+        "datetime_formats": {c.name: c.format for c in spec.columns if c.format},
         "target": target,
         "sensitive": sensitive,
         "linkability_columns": None if links is None else [list(c) for c in links],
@@ -253,13 +254,22 @@ def _run_metrics(
 ) -> tuple[list[MetricResult], dict[str, float]]:
     """Every metric of ``names`` on ``ctx``, judged, with its seconds (``stacklevel`` points a
     failed metric's warning at the caller of ``evaluate``)."""
+    from threadpoolctl import threadpool_limits
+
+    from synthset.utils import default_cpu_threads
+
     results: list[MetricResult] = []
     seconds: dict[str, float] = {}
     for name in names:
         info = get_metric(name)
         t0 = time.perf_counter()
         try:
-            out = info.fn(ctx)
+            # scikit-learn's OpenMP and BLAS threads as torch's (one unless
+            # SYNTHSET_NUM_THREADS says more): with another process on the second core,
+            # spin-waiting threads made the detection classifier 50x slower (54 s for 3,000
+            # rows, against ~1 s on one thread)
+            with threadpool_limits(limits=default_cpu_threads()):
+                out = info.fn(ctx)
         except SynthsetError:
             raise
         except Exception as exc:  # a broken metric must not lose the rest of the report

@@ -13,6 +13,9 @@ person's salary. Under DP this module replaces them with
      public bounds, or, without public bounds, a signed log grid (16 bins a decade, from 0.01 to
      10⁹ in magnitude, plus a zero bin); the private bounds are the outermost bins whose noisy
      count clears a threshold;
+   * datetime columns: public bounds as for numbers; without them, two histograms on calendar
+     grids (years 1900-2100, then bins as fine as the dates' density allows) whose occupied
+     range gives the private bounds (:mod:`synthset.privacy.dates`);
    * categorical columns: noisy counts of the observed categories, released only above the
      Gaussian partition-selection threshold (so that which categories exist is private too);
      rows of suppressed categories become missing values;
@@ -33,8 +36,16 @@ import numpy as np
 import pandas as pd
 
 from synthset.data.spec import ColumnSpec, TableSpec
-from synthset.data.transforms.columns import from_codes, from_numeric, to_codes, to_numeric
+from synthset.data.transforms.columns import (
+    datetime_iso,
+    from_codes,
+    from_numeric,
+    numeric_bounds,
+    to_codes,
+    to_numeric,
+)
 from synthset.errors import ConfigError
+from synthset.privacy.dates import date_bounds, private_date_histogram
 from synthset.privacy.dp import (
     DPConfig,
     PrivacyLedger,
@@ -101,11 +112,12 @@ def private_preprocess(
     """Release the per-column marginals of ``df`` privately and record their cost.
 
     Spends ``cfg.preprocessing_share`` of ε (measured by ``ledger``'s accountant) on one
-    Gaussian histogram per modelled column, plus ``SELECTION_DELTA_SHARE`` of δ when some
-    categories are not declared public.
+    Gaussian histogram per modelled column and a second one per datetime column without public
+    bounds, plus ``SELECTION_DELTA_SHARE`` of δ when some categories are not declared public.
 
     Raises:
-        ConfigError: a datetime column without public bounds.
+        ConfigError: public metadata naming unknown columns, or a column whose categories or
+            range cannot be released (too few rows for the budget, or dates outside 1900-2100).
     """
     public = public_metadata_dict(cfg.public_metadata) or {}
     unknown = sorted(set(public) - set(spec.names))
@@ -114,26 +126,24 @@ def private_preprocess(
             f"dp public metadata names columns the data lacks: {unknown}; columns: {spec.names}"
         )
     modelled = [c for c in spec.columns if c.kind != "id"]
-    for c in modelled:
-        if c.kind == "datetime" and not {"min", "max"} <= set(public.get(c.name, {})):
-            raise ConfigError(
-                f"datetime column {c.name!r} needs public bounds under DP: pass "
-                f'dp={{..., "public_metadata": {{"{c.name}": {{"min": "2020-01-01", '
-                '"max": "2024-12-31"}}}} (CLI: --public-metadata spec.json with its min and '
-                "max), or drop the column"
-            )
+    private_dates = [
+        c for c in modelled if c.kind == "datetime" and not _has_bounds(public.get(c.name, {}))
+    ]
     private_cats = [
         c for c in modelled if c.is_discrete and not _public_categories(c, public.get(c.name))
     ]
     delta_sel = SELECTION_DELTA_SHARE * delta if private_cats else 0.0
     ledger.delta_selection += delta_sel
-    k = len(modelled)
+    k = len(modelled) + len(private_dates)  # a private date range takes two histograms
     sigma = None
     if k:
         sigma = gaussian_sigma_for(
             cfg.preprocessing_share * cfg.epsilon, delta - delta_sel, k, ledger.accountant
         )
-        ledger.add("preprocessing: one Gaussian histogram per column", sigma, 1.0, k)
+        what = "preprocessing: one Gaussian histogram per column"
+        if private_dates:
+            what += ", a second per datetime column with private bounds"
+        ledger.add(what, sigma, 1.0, k)
     rng = make_rng(seed)
     cols: list[ColumnSpec] = []
     marginals: dict[str, ColumnMarginal] = {}
@@ -153,6 +163,10 @@ def private_preprocess(
         if f is not None:
             fill[c.name] = f
     return PrivatePreprocessing(TableSpec(cols), marginals, sigma, fill)
+
+
+def _has_bounds(pub: dict[str, Any]) -> bool:
+    return pub.get("min") is not None and pub.get("max") is not None
 
 
 def _public_categories(col: ColumnSpec, pub: dict[str, Any] | None) -> list | None:
@@ -235,37 +249,16 @@ def _log_grid() -> np.ndarray:
 def _numeric(s: pd.Series, col: ColumnSpec, pub: dict, sigma: float, rng):
     x = to_numeric(s, col)
     missing = ~np.isfinite(x)
-    source: dict[str, str] = {}
-    has_bounds = pub.get("min") is not None and pub.get("max") is not None
-    if has_bounds:
-        probe = copy.copy(col)
-        probe.min, probe.max = pub["min"], pub["max"]
-        lo, hi = _bounds_as_float(probe)
-        if not hi >= lo:
-            raise ConfigError(f"public bounds of {col.name!r} have max < min: {pub}")
-        edges = np.linspace(lo, hi, PUBLIC_GRID_BINS + 1) if hi > lo else np.array([lo, hi])
-        source["bounds"] = "public"
-    else:
-        edges = _log_grid()
-        source["bounds"] = "private (outermost bins of the noisy histogram)"
-    xv = np.clip(x[~missing], edges[0], edges[-1])
-    idx = np.clip(np.searchsorted(edges, xv, side="right") - 1, 0, len(edges) - 2)
-    counts = np.bincount(idx, minlength=len(edges) - 1).astype(np.float64)
-    noisy = _noisy(counts, sigma, rng)
-    noisy_missing = float(_noisy(np.array([float(missing.sum())]), sigma, rng)[0])
-    if not has_bounds:
-        found = _private_range(noisy, sigma)
+    has_bounds = _has_bounds(pub)
+    if col.kind == "datetime" and not has_bounds:
+        found = private_date_histogram(x[~missing], col, sigma, rng)
         if found is None:
-            raise ConfigError(_too_noisy(col.name, "range", "min/max", sigma, len(x)))
-        first, last = found
-        lo_edge, hi_edge = edges[first], edges[last + 1]
-        # a bin edge at ±0.01 next to the zero bin means "0": snap the tiny edges to zero
-        lo_edge = 0.0 if abs(lo_edge) <= 10.0**LOG_MIN_EXP else lo_edge
-        hi_edge = 0.0 if abs(hi_edge) <= 10.0**LOG_MIN_EXP else hi_edge
-        if col.kind == "discrete":
-            lo_edge, hi_edge = np.floor(lo_edge), np.ceil(hi_edge)
-        noisy = noisy[first : last + 1]
-        edges = np.r_[lo_edge, edges[first + 1 : last + 1], hi_edge]
+            raise ConfigError(_too_noisy(col.name, "range", "min/max", sigma, len(s)))
+        edges, noisy, grid = found
+        source = {"bounds": f"private (noisy calendar histograms: {grid})"}
+    else:
+        edges, noisy, source = _numeric_histogram(x[~missing], col, pub, sigma, rng, len(s))
+    noisy_missing = float(_noisy(np.array([float(missing.sum())]), sigma, rng)[0])
     pos = np.clip(noisy, 0.0, None)
     if pos.sum() <= 0:
         pos = np.ones_like(pos)
@@ -274,8 +267,12 @@ def _numeric(s: pd.Series, col: ColumnSpec, pub: dict, sigma: float, rng):
     missing_p = float(miss / (pos.sum() + miss)) if nullable else 0.0
     out = copy.copy(col)
     lo, hi = float(edges[0]), float(edges[-1])
-    if col.kind == "datetime":
-        out.min, out.max = pub["min"], pub["max"]
+    if col.kind == "datetime" and has_bounds:
+        # public bounds may be in the column's format; the spec keeps ISO
+        out.min = datetime_iso(col, pub["min"], "min")
+        out.max = datetime_iso(col, pub["max"], "max")
+    elif col.kind == "datetime":
+        out.min, out.max = date_bounds(col, lo, hi)
     else:
         out.min, out.max = lo, hi
     out.nullable = nullable
@@ -293,6 +290,43 @@ def _numeric(s: pd.Series, col: ColumnSpec, pub: dict, sigma: float, rng):
         b = int(np.searchsorted(cdf, 0.5))
         fill = float((edges[b] + edges[b + 1]) / 2)  # the noisy median's bin centre
     return out, m, fill
+
+
+def _numeric_histogram(
+    x: np.ndarray, col: ColumnSpec, pub: dict, sigma: float, rng, n_rows: int
+) -> tuple[np.ndarray, np.ndarray, dict[str, str]]:
+    """Edges and noisy counts of a number column's histogram (64 bins between public bounds,
+    or the signed log grid cut to its private range), and where its bounds come from."""
+    if _has_bounds(pub):
+        probe = copy.copy(col)
+        probe.min, probe.max = pub["min"], pub["max"]
+        lo, hi = _bounds_as_float(probe)
+        if not hi >= lo:
+            raise ConfigError(f"public bounds of {col.name!r} have max < min: {pub}")
+        edges = np.linspace(lo, hi, PUBLIC_GRID_BINS + 1) if hi > lo else np.array([lo, hi])
+        noisy = _noisy(_counts(x, edges), sigma, rng)
+        return edges, noisy, {"bounds": "public"}
+    edges = _log_grid()
+    noisy = _noisy(_counts(x, edges), sigma, rng)
+    found = _private_range(noisy, sigma)
+    if found is None:
+        raise ConfigError(_too_noisy(col.name, "range", "min/max", sigma, n_rows))
+    first, last = found
+    lo_edge, hi_edge = edges[first], edges[last + 1]
+    # a bin edge at ±0.01 next to the zero bin means "0": snap the tiny edges to zero
+    lo_edge = 0.0 if abs(lo_edge) <= 10.0**LOG_MIN_EXP else lo_edge
+    hi_edge = 0.0 if abs(hi_edge) <= 10.0**LOG_MIN_EXP else hi_edge
+    if col.kind == "discrete":
+        lo_edge, hi_edge = np.floor(lo_edge), np.ceil(hi_edge)
+    edges = np.r_[lo_edge, edges[first + 1 : last + 1], hi_edge]
+    source = {"bounds": "private (outermost bins of the noisy histogram)"}
+    return edges, noisy[first : last + 1], source
+
+
+def _counts(x: np.ndarray, edges: np.ndarray) -> np.ndarray:
+    """Rows per bin of ``edges`` (values outside them count in the end bins)."""
+    idx = np.clip(np.searchsorted(edges, x, side="right") - 1, 0, len(edges) - 2)
+    return np.bincount(idx, minlength=len(edges) - 1).astype(np.float64)
 
 
 def _private_range(noisy: np.ndarray, sigma: float) -> tuple[int, int] | None:
@@ -333,9 +367,7 @@ def _private_range(noisy: np.ndarray, sigma: float) -> tuple[int, int] | None:
 
 
 def _bounds_as_float(col: ColumnSpec) -> tuple[float, float]:
-    if col.kind == "datetime":
-        return pd.Timestamp(col.min).value / 1e9, pd.Timestamp(col.max).value / 1e9
-    return float(col.min), float(col.max)
+    return numeric_bounds(col)
 
 
 def surrogate_frame(prep: PrivatePreprocessing, n: int, *, seed: int | None) -> pd.DataFrame:

@@ -13,6 +13,7 @@ from synthset.errors import DataError, SynthsetError
 from synthset.utils import atomic_path
 
 TABLE_SUFFIXES = (".csv", ".tsv", ".parquet", ".pq", ".csv.gz", ".tsv.gz")
+PARQUET_ROW_GROUP = 131_072  # rows per Parquet row group
 
 
 class Table:
@@ -143,8 +144,7 @@ def read_table(path: str | Path, *, spec: TableSpec | None = None) -> Table:
         if suffix in (".parquet", ".pq"):
             df = _read_parquet(path)
         elif suffix in (".csv", ".csv.gz", ".tsv", ".tsv.gz"):
-            sep = "\t" if suffix.startswith(".tsv") else ","
-            df = pd.read_csv(path, sep=sep, encoding="utf-8", skipinitialspace=True)
+            df = _read_csv(path, sep="\t" if suffix.startswith(".tsv") else ",")
         else:
             raise DataError(
                 f"cannot read {path.name}: unknown extension {suffix!r}; "
@@ -166,6 +166,27 @@ def read_table(path: str | Path, *, spec: TableSpec | None = None) -> Table:
     return Table(df, spec, name=path.name.split(".")[0])
 
 
+def _read_csv(path: Path, sep: str) -> pd.DataFrame:
+    """Read CSV; a column that pandas' chunked parser typed differently in different chunks
+    (numbers in some, strings in others: ``DtypeWarning``) is read again as strings."""
+    import warnings
+
+    kwargs = {"sep": sep, "encoding": "utf-8", "skipinitialspace": True}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", pd.errors.DtypeWarning)
+        df = pd.read_csv(path, **kwargs)
+    mixed = [
+        c
+        for c in df.columns
+        if df[c].dtype == object
+        and pd.api.types.infer_dtype(df[c], skipna=True) in ("mixed", "mixed-integer")
+    ]
+    if mixed:
+        as_text = pd.read_csv(path, usecols=mixed, dtype=str, **kwargs)
+        df[mixed] = as_text[mixed]
+    return df
+
+
 def _read_parquet(path: Path) -> pd.DataFrame:
     """Read Parquet; dictionary-encoded columns that pandas wrote as plain strings come back as
     strings (only columns that were categorical stay categorical)."""
@@ -183,7 +204,8 @@ def _read_parquet(path: Path) -> pd.DataFrame:
         for i, field in enumerate(tbl.schema):
             if pa.types.is_dictionary(field.type) and field.name not in was_categorical:
                 tbl = tbl.set_column(i, field.name, tbl.column(i).cast(field.type.value_type))
-    return tbl.to_pandas()
+    # date32 / date64 columns as datetimes (not Python date objects, which cannot be modelled)
+    return tbl.to_pandas(date_as_object=False)
 
 
 def write_table(table: Table | pd.DataFrame, path: str | Path, *, overwrite: bool = False) -> Path:
@@ -206,10 +228,25 @@ def write_table(table: Table | pd.DataFrame, path: str | Path, *, overwrite: boo
     return path
 
 
-def write_parquet(df: pd.DataFrame, path: str | Path, row_group_size: int = 131_072) -> None:
+def write_parquet(
+    df: pd.DataFrame, path: str | Path, row_group_size: int = PARQUET_ROW_GROUP
+) -> None:
     """Parquet with zstd and dictionary-encoded string columns, written in row groups."""
-    import pyarrow as pa
     import pyarrow.parquet as pq
+
+    pq.write_table(parquet_table(df), path, compression="zstd", row_group_size=row_group_size)
+
+
+def parquet_table(df: pd.DataFrame, schema: Any = None) -> Any:
+    """``df`` as the Arrow table :func:`write_parquet` writes: string columns dictionary-encoded
+    (each distinct value stored once) and pandas' metadata kept, so :func:`read_table` restores
+    string columns as strings (not categories). With ``schema`` (an earlier batch's), the
+    columns are cast to it, so every batch of a streamed file has one schema.
+
+    Raises:
+        DataError: a column that Arrow cannot store, or that does not fit ``schema``.
+    """
+    import pyarrow as pa
 
     try:
         tbl = pa.Table.from_pandas(df, preserve_index=False)
@@ -222,10 +259,12 @@ def write_parquet(df: pd.DataFrame, path: str | Path, row_group_size: int = 131_
     for i, field in enumerate(tbl.schema):
         col = tbl.column(i)
         if pa.types.is_string(field.type) or pa.types.is_large_string(field.type):
-            col = col.combine_chunks().dictionary_encode()  # each distinct value stored once
+            col = col.combine_chunks().dictionary_encode()
         columns.append(col)
-    # keep pandas' metadata, so read_table restores string columns as strings (not categories)
-    tbl = pa.Table.from_arrays(columns, names=tbl.column_names).replace_schema_metadata(
-        tbl.schema.metadata
-    )
-    pq.write_table(tbl, path, compression="zstd", row_group_size=row_group_size)
+    out = pa.Table.from_arrays(columns, names=tbl.column_names)
+    if schema is None:
+        return out.replace_schema_metadata(tbl.schema.metadata)
+    try:
+        return out.cast(schema)
+    except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError) as exc:
+        raise DataError(f"a batch does not fit the file's schema: {exc}") from None

@@ -562,7 +562,7 @@ def read_texts(
         return Texts.from_lists(lines, name=name)
     try:
         if suffix in (".jsonl", ".ndjson"):
-            frame = pd.read_json(path, lines=True, dtype=False)
+            frame = read_jsonl(path)
         elif suffix == ".json":
             frame = pd.DataFrame(json.loads(path.read_text(encoding="utf-8", errors="replace")))
         elif suffix in (".csv", ".tsv"):
@@ -594,6 +594,62 @@ def read_texts(
         context_column=context_column,
         name=name,
     )
+
+
+def read_jsonl(path: str | Path) -> pd.DataFrame:
+    """Read a JSON Lines file (one object per line; blank lines skipped) into a DataFrame.
+
+    The whole file is parsed at once; only when that fails is it read again line by line, to
+    say which line is wrong.
+
+    Raises:
+        DataError: naming the first line that is not valid JSON or not an object, with the
+            JSON error and an excerpt of the line.
+    """
+    path = Path(path)
+    try:
+        frame = pd.read_json(
+            path, lines=True, dtype=False, encoding="utf-8-sig", encoding_errors="replace"
+        )
+    except (ValueError, TypeError) as exc:
+        raise DataError(_bad_jsonl_line(path) or f"cannot read {path}: {exc}") from None
+    if not all(isinstance(c, str) for c in frame.columns):  # lines that are lists or scalars
+        raise DataError(_bad_jsonl_line(path) or f"{path} holds no JSON objects")
+    return frame
+
+
+def _bad_jsonl_line(path: Path) -> str | None:
+    """What is wrong with the first line of ``path`` that is not one JSON object (None: none)."""
+    with path.open("rb") as f:
+        for number, raw in enumerate(f, start=1):
+            line = raw.decode("utf-8-sig" if number == 1 else "utf-8", errors="replace").strip()
+            if not line:
+                continue
+            try:
+                value = json.loads(line)
+            except json.JSONDecodeError as exc:
+                return (
+                    f"{path} line {number} is not valid JSON ({exc.msg}: column {exc.colno}): "
+                    f"{_excerpt(line, exc.colno)}; fix or remove that line"
+                )
+            if not isinstance(value, dict):
+                kind = {list: "a list", str: "a string", bool: "a boolean"}.get(
+                    type(value), "null" if value is None else "a number"
+                )
+                return (
+                    f"{path} line {number} is {kind}, not a JSON object: {_excerpt(line, 1)}; "
+                    'each line must be one object, such as {"text": "...", "label": "..."}'
+                )
+    return None
+
+
+def _excerpt(line: str, column: int, width: int = 60) -> str:
+    """``line`` quoted, cut to ``width`` characters around ``column`` (1-based)."""
+    if len(line) <= width:
+        return repr(line)
+    start = max(0, min(column - 1 - width // 2, len(line) - width))
+    cut = line[start : start + width]
+    return ("…" if start else "") + repr(cut) + ("…" if start + width < len(line) else "")
 
 
 def write_texts(texts: Texts, path: str | Path, *, overwrite: bool = False) -> Path:

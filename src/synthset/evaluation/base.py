@@ -218,12 +218,14 @@ class MixedEncoder:
     """Vectorised numeric encoding of a mixed-type table, fitted on the real data."""
 
     def __init__(self, real: pd.DataFrame, spec: TableSpec, exclude: tuple[str, ...] = ()):
+        from synthset.data.transforms.cardinality import modelled_values
         from synthset.data.transforms.columns import to_numeric
 
         self.spec = spec
         self.columns = [c for c in spec.columns if c.kind != "id" and c.name not in exclude]
         self.ranges: dict[str, tuple[float, float]] = {}
         self.categories: dict[str, pd.Index] = {}
+        self.heads: dict[str, pd.Index] = {}  # high-cardinality columns: values with a slot
         for c in self.columns:
             if c.kind in ("continuous", "discrete", "datetime"):
                 x = to_numeric(real[c.name], c)
@@ -231,6 +233,9 @@ class MixedEncoder:
                 self.ranges[c.name] = (float(lo), float(hi - lo) if hi > lo else 1.0)
             else:
                 self.categories[c.name] = pd.Index(pd.unique(real[c.name].dropna()))
+                head = modelled_values(real[c.name])
+                if head is not None:
+                    self.heads[c.name] = head
 
     def transform(self, df: pd.DataFrame) -> np.ndarray:
         from synthset.data.transforms.columns import to_numeric
@@ -244,15 +249,46 @@ class MixedEncoder:
                 blocks.append(np.where(miss, 0.0, x)[:, None])
                 if c.nullable:
                     blocks.append(miss[:, None].astype(np.float64))
+            elif c.name in self.heads:
+                blocks.append(_hashed_one_hot(df[c.name], self.heads[c.name]))
             else:
                 cats = self.categories[c.name]
                 codes = cats.get_indexer(df[c.name])  # -1: missing or unseen → its own slot
-                one_hot = np.zeros((len(df), len(cats) + 1))
+                one_hot = np.zeros((len(df), len(cats) + 1), dtype=np.float32)
                 one_hot[np.arange(len(df)), np.where(codes < 0, len(cats), codes)] = 1.0
                 blocks.append(one_hot / math.sqrt(2.0))
         if not blocks:
             return np.zeros((len(df), 0), dtype=np.float32)
         return np.hstack(blocks).astype(np.float32)
+
+
+HASH_BITS = 64
+
+
+def _hashed_one_hot(s: pd.Series, head: pd.Index) -> np.ndarray:
+    """A high-cardinality column in ``len(head) + 1 + HASH_BITS`` dimensions: one-hot for the
+    frequent values and for missing (each 1/√2), and for every other value ±1/√(2·64) signs
+    from a 64-bit hash of its text, so that two rows holding the same rare or unseen value
+    are at distance 0 (a copied name is found), two different values at 1 ± 0.125 (the
+    number of differing signs is Binomial(64, 1/2)), and a frequent value at 1 from any other.
+    A plain one-hot over the real values would need one dimension per value (10⁵ for a
+    10⁵-value column), and a shared "unseen" slot would make every new synthetic value look
+    like a copy of every holdout value."""
+    n = len(s)
+    codes = head.get_indexer(s)
+    missing = s.isna().to_numpy()
+    slot = np.where(missing, len(head), codes)
+    one_hot = np.zeros((n, len(head) + 1), dtype=np.float32)
+    known = slot >= 0
+    one_hot[np.flatnonzero(known), slot[known]] = 1.0 / math.sqrt(2.0)
+    signs = np.zeros((n, HASH_BITS), dtype=np.float32)
+    rest = np.flatnonzero(~known)
+    if len(rest):
+        text = s.iloc[rest].astype(str).to_numpy(dtype=object)
+        h = pd.util.hash_array(text, categorize=True)  # uint64, deterministic
+        bits = np.unpackbits(h.view(np.uint8).reshape(-1, 8), axis=1)
+        signs[rest] = (2.0 * bits - 1.0) / math.sqrt(2.0 * HASH_BITS)
+    return np.hstack([one_hot, signs])
 
 
 # --- JSON helpers ------------------------------------------------------------------------------

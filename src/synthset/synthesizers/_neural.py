@@ -11,6 +11,7 @@ from __future__ import annotations
 import copy
 import warnings
 from abc import abstractmethod
+from collections.abc import Iterator
 from typing import Any
 
 import pandas as pd
@@ -21,6 +22,7 @@ from synthset.data.table import Table
 from synthset.data.transforms.table_encoder import TableEncoder
 from synthset.errors import SynthsetWarning
 from synthset.privacy.dp import parse_dp
+from synthset.synthesizers._table import TABLE_CONSTRAINTS, TableSynthesizer
 from synthset.synthesizers.base import (
     SEED,
     Anything,
@@ -28,9 +30,8 @@ from synthset.synthesizers.base import (
     DeviceName,
     Interval,
     Options,
-    Synthesizer,
 )
-from synthset.training.callbacks import Callback, EarlyStopping, ProgressBar
+from synthset.training.callbacks import Callback, EarlyStopping, ProgressBar, TimeBudget
 from synthset.utils import (
     cpu_threads,
     default_cpu_threads,
@@ -50,8 +51,10 @@ NEURAL_CONSTRAINTS = {
     "sample_batch_size": Interval(int, 1, none_ok=True),
     "condition_rounds": Interval(int, 0),
     "early_stopping_patience": Interval(int, 1, none_ok=True),
+    "max_seconds": Interval(float, 0, low_open=True, none_ok=True),
     "callbacks": Anything(),
     "dp": Anything(),  # parsed and validated by synthset.privacy.parse_dp at fit time
+    **TABLE_CONSTRAINTS,
 }
 
 
@@ -89,7 +92,7 @@ def _has_bf16() -> bool:
         return False
 
 
-class NeuralTableSynthesizer(Synthesizer):
+class NeuralTableSynthesizer(TableSynthesizer):
     """Base of CTGAN and TVAE: encoder, device handling, batched sampling, state."""
 
     modality = "table"
@@ -98,13 +101,22 @@ class NeuralTableSynthesizer(Synthesizer):
     def _fit(self, data: Table) -> None:
         self.device_ = resolve_device(self.device)
         self._lowp_nets: dict[int, nn.Module] = {}  # sampling copies of the previous fit
+        n_rows = len(data.data)
+        self.batch_size_, self.epochs_ = plan_schedule(
+            n_rows,
+            self.batch_size,
+            self.epochs,
+            multiple=self._batch_multiple(),
+            private=self.dp is not None,
+        )
         self._check_batch()
-        steps = steps_per_epoch(len(data.data), self.batch_size) * self.epochs
-        if len(data.data) < self.batch_size and steps < 1_000:
+        steps = steps_per_epoch(n_rows, self.batch_size_) * self.epochs_
+        if self.batch_size is not None and n_rows < self.batch_size and steps < 1_000:
             warnings.warn(
-                f"{len(data.data)} rows with batch_size={self.batch_size} make one step per "
+                f"{n_rows} rows with batch_size={self.batch_size} make one step per "
                 f"epoch: {steps} steps in all, likely too few to learn the data. Lower "
-                "batch_size (e.g. to a tenth of the rows) or raise epochs",
+                "batch_size (e.g. to a tenth of the rows), raise epochs, or leave both at "
+                "their defaults (None), which scale with the rows",
                 FewStepsWarning,
                 stacklevel=3,
             )
@@ -163,10 +175,10 @@ class NeuralTableSynthesizer(Synthesizer):
         """Solve the DP-SGD noise for ``epochs`` passes of Poisson batches of ``batch_size``
         over ``n_rows`` (``dp_steps_per_step`` private updates per trainer step); returns the
         trainer steps per epoch."""
-        steps = steps_per_epoch(n_rows, self.batch_size)
+        steps = steps_per_epoch(n_rows, self.batch_size_)
         self._private.plan_training(
-            batch_size=self.batch_size,
-            steps=self.epochs * steps * dp_steps_per_step,
+            batch_size=self.batch_size_,
+            steps=self.epochs_ * steps * dp_steps_per_step,
             what=what,
         )
         return steps
@@ -180,6 +192,8 @@ class NeuralTableSynthesizer(Synthesizer):
         cbs: list[Callback] = list(self.callbacks or [])
         if self.verbose:
             cbs.append(ProgressBar(f"{self.name}"))
+        if self.max_seconds is not None:
+            cbs.append(TimeBudget(self.max_seconds))
         if getattr(self, "early_stopping_patience", None):
             cbs.append(
                 EarlyStopping(self._early_stopping_monitor, patience=self.early_stopping_patience)
@@ -189,29 +203,34 @@ class NeuralTableSynthesizer(Synthesizer):
     def _check_batch(self) -> None:
         return None
 
+    def _batch_multiple(self) -> int:
+        """The batch size must be a multiple of this (CTGAN's pac)."""
+        return 1
+
     @abstractmethod
     def _train(self, X: Tensor) -> None:
         """Build the networks for the encoded matrix ``X`` (on the device) and train them."""
 
     # ---------------------------------------------------------------- sampling
-    def _sample(self, n: int, *, seed: int | None, conditions: dict[str, Any]) -> Table:
+    def _sample_batches(
+        self, n: int, *, seed: int | None, conditions: dict[str, Any]
+    ) -> Iterator[pd.DataFrame]:
         from synthset.sampling.conditions import validate_conditions
 
         codes = validate_conditions(self.spec_, conditions) if conditions else {}
         dev = self.device_
-        gen = make_torch_generator(seed, dev)
+        gen = make_torch_generator(seed, dev)  # one stream over all batches
         threads = default_cpu_threads() if dev.type == "cpu" else None
-        frames: list[pd.DataFrame] = []
+        self._eval()
         done = 0
-        with cpu_threads(threads):
-            self._eval()
-            while done < n:
-                m = min(self._sample_batch(), n - done)
+        while done < n:
+            m = min(self._sample_batch(), n - done)
+            # per batch, not around the loop: the caller runs between the yields
+            with cpu_threads(threads), torch.no_grad():
                 X = self._generate_matching(m, gen, codes)
-                frames.append(self.encoder_.inverse_transform(X, id_offset=done))
-                done += m
-        df = frames[0] if len(frames) == 1 else pd.concat(frames, ignore_index=True)
-        return Table(df, self.spec_)
+                frame = self.encoder_.inverse_transform(X, id_offset=done)
+            yield frame
+            done += m
 
     def _sampling_net(self, net: nn.Module) -> tuple[nn.Module, torch.dtype]:
         """``net`` in the sampling precision: a cached bf16 copy where bf16 pays.
@@ -282,7 +301,7 @@ class NeuralTableSynthesizer(Synthesizer):
     def _model_config(self) -> dict[str, Any]:
         """JSON description of the networks' shapes."""
 
-    def _get_state(self) -> tuple[dict[str, Any], dict[str, Tensor]]:
+    def _get_model_state(self) -> tuple[dict[str, Any], dict[str, Tensor]]:
         enc_state, enc_tensors = self.encoder_.get_state()
         tensors = {f"encoder.{k}": v for k, v in enc_tensors.items()}
         for prefix, mod in self._modules_for_state().items():
@@ -293,7 +312,7 @@ class NeuralTableSynthesizer(Synthesizer):
             state["privacy"] = self.privacy_
         return state, tensors
 
-    def _set_state(self, state: dict[str, Any], tensors: dict[str, Tensor]) -> None:
+    def _set_model_state(self, state: dict[str, Any], tensors: dict[str, Tensor]) -> None:
         enc = {k[len("encoder.") :]: v for k, v in tensors.items() if k.startswith("encoder.")}
         self.encoder_ = TableEncoder.from_state(state["encoder"], enc, self.spec_)
         self.device_ = resolve_device(self.device)
@@ -312,3 +331,43 @@ class NeuralTableSynthesizer(Synthesizer):
 
 def steps_per_epoch(n_rows: int, batch_size: int) -> int:
     return max(n_rows // batch_size, 1)
+
+
+# The default schedule, tied to the row count (measured: see the README's "Defaults"):
+DEFAULT_BATCH = 500  # rows per step once a table holds ten such batches (CTGAN's default)
+DEFAULT_EPOCHS = 300  # CTGAN's and TVAE's default passes over the data ...
+MIN_STEPS = 3_000  # ... but at least this many optimiser steps (small tables)
+MAX_STEPS = 30_000  # ... and at most this many (long tables: minutes, not hours)
+MIN_BATCH = 20
+
+
+def plan_schedule(
+    n_rows: int,
+    batch_size: int | None,
+    epochs: int | None,
+    *,
+    multiple: int = 1,
+    private: bool = False,
+) -> tuple[int, int]:
+    """The (batch size, epochs) a fit uses: the given values, or defaults scaled to the rows.
+
+    ``batch_size=None`` is 500 rows, or a tenth of the rows for tables under 5,000 (a multiple
+    of ``multiple``, at least 20): a 406-row table at batch 500 took one step per epoch, 300
+    steps in all, and its CTGAN came out untrained. ``epochs=None`` is 300 passes, raised to
+    make at least ``MIN_STEPS`` steps and lowered to make at most ``MAX_STEPS``: adult (32,561
+    rows) keeps 300 epochs (19,500 steps); a 10⁶-row table gets 15 (30,000 steps). Under DP
+    the epochs stay 300 whatever the rows: there every step spends privacy budget, so more
+    steps buy more noise per step, not a better model.
+    """
+    if batch_size is None:
+        batch_size = min(DEFAULT_BATCH, max(MIN_BATCH, n_rows // 10))
+        batch_size = max(multiple, batch_size // multiple * multiple)
+    if epochs is None:
+        if private:
+            epochs = DEFAULT_EPOCHS
+        else:
+            per_epoch = steps_per_epoch(n_rows, batch_size)
+            fewest = -(-MIN_STEPS // per_epoch)
+            most = max(1, MAX_STEPS // per_epoch)
+            epochs = min(max(DEFAULT_EPOCHS, fewest), most)
+    return int(batch_size), int(epochs)

@@ -199,15 +199,25 @@ class Synthesizer(ABC):
             seed: makes the draw reproducible; the same seed gives the same records.
             conditions: ``{column: value}`` — every record takes these values (discrete columns).
         """
+        n, conditions = self._check_sample_args(n_samples, seed, conditions)
+        if self.modality != "table":  # tables check from their first batch (see _table.py)
+            from synthset.sampling.budget import check_sample_memory
+
+            check_sample_memory(self, n)
+        with torch.no_grad():
+            return self._sample(n, seed=seed, conditions=conditions)
+
+    def _check_sample_args(
+        self, n_samples: Any, seed: Any, conditions: Mapping[str, Any] | None
+    ) -> tuple[int, dict[str, Any]]:
+        """``(n_samples, checked conditions)``, after checking the fit and every argument."""
         self._check_is_fitted()
         if isinstance(n_samples, (bool, np.bool_)) or not isinstance(n_samples, (int, np.integer)):
             raise ConfigError(f"`n_samples` must be an int ≥ 1, got {n_samples!r}")
         if n_samples < 1:
             raise ConfigError(f"`n_samples` must be an int ≥ 1, got {n_samples}")
         SEED.check("seed", seed)
-        conditions = self._check_conditions(conditions)
-        with torch.no_grad():
-            return self._sample(int(n_samples), seed=seed, conditions=conditions)
+        return int(n_samples), self._check_conditions(conditions)
 
     # ---- persistence ----
     def save(self, path: str | Path, *, overwrite: bool = False) -> Path:

@@ -41,8 +41,11 @@ class CTGAN(NeuralTableSynthesizer):
     """Conditional tabular GAN.
 
     Args:
-        epochs: passes over the data.
-        batch_size: rows per step; must be a multiple of ``pac``.
+        epochs: passes over the data (None: 300, or as many as make 3,000 to 30,000 steps; see
+            :func:`~synthset.synthesizers._neural.plan_schedule`). ``epochs_`` holds the number
+            used.
+        batch_size: rows per step; must be a multiple of ``pac`` (None: 500, or a tenth of the
+            rows of a table under 5,000 rows). ``batch_size_`` holds the number used.
         embedding_dim: width of the generator's noise input.
         generator_dim, discriminator_dim: hidden widths of the two networks.
         generator_lr, discriminator_lr: Adam learning rates.
@@ -50,6 +53,11 @@ class CTGAN(NeuralTableSynthesizer):
         discriminator_steps: critic updates per generator update.
         pac: rows the critic judges together (PacGAN).
         log_frequency: condition on categories by log-frequency while training.
+        max_categories: a categorical column with more distinct values is capped: its most
+            frequent values (at most this many less one) are modelled, the rest share one
+            ``other`` category (see :mod:`synthset.data.transforms.cardinality`).
+        min_category_count: in a capped column, values held by fewer training rows are never
+            reproduced: they are replaced by new values from a character model of the column.
         continuous_encoding: ``"mode"`` (mode-specific normalisation) or ``"quantile"``.
         max_modes: most modes (or quantile bins) per numeric column.
         amp: ``"auto"`` (bf16 where the hardware has it), ``"bf16"`` or ``"off"``.
@@ -62,6 +70,8 @@ class CTGAN(NeuralTableSynthesizer):
             multi-column condition before the rest are set to it.
         early_stopping_patience: stop when the generator loss has not improved for this many
             epochs (None: train every epoch).
+        max_seconds: stop training after this many seconds of wall-clock time (None: no
+            limit); the last epoch is then partial.
         callbacks: extra training callbacks.
         dp: train with differential privacy: ``{"epsilon": 1.0, "delta": 1e-5}`` plus optional
             keys of :class:`~synthset.privacy.DPConfig` (``max_grad_norm``, ``accountant``,
@@ -77,8 +87,8 @@ class CTGAN(NeuralTableSynthesizer):
     """
 
     _constraints = {
-        "epochs": Interval(int, 1),
-        "batch_size": Interval(int, 2),
+        "epochs": Interval(int, 1, none_ok=True),
+        "batch_size": Interval(int, 2, none_ok=True),
         "embedding_dim": Interval(int, 1),
         "generator_dim": IntTuple(),
         "discriminator_dim": IntTuple(),
@@ -96,8 +106,8 @@ class CTGAN(NeuralTableSynthesizer):
     def __init__(
         self,
         *,
-        epochs: int = 300,
-        batch_size: int = 500,
+        epochs: int | None = None,
+        batch_size: int | None = None,
         embedding_dim: int = 128,
         generator_dim: tuple[int, ...] = (256, 256),
         discriminator_dim: tuple[int, ...] = (256, 256),
@@ -108,6 +118,8 @@ class CTGAN(NeuralTableSynthesizer):
         discriminator_steps: int = 1,
         pac: int = 10,
         log_frequency: bool = True,
+        max_categories: int = 100,
+        min_category_count: int = 5,
         continuous_encoding: str = "mode",
         max_modes: int = 10,
         amp: str = "auto",
@@ -117,6 +129,7 @@ class CTGAN(NeuralTableSynthesizer):
         sample_batch_size: int | None = None,
         condition_rounds: int = 3,
         early_stopping_patience: int | None = None,
+        max_seconds: float | None = None,
         callbacks: list | None = None,
         dp: dict | None = None,
     ):
@@ -133,6 +146,8 @@ class CTGAN(NeuralTableSynthesizer):
         self.discriminator_steps = discriminator_steps
         self.pac = pac
         self.log_frequency = log_frequency
+        self.max_categories = max_categories
+        self.min_category_count = min_category_count
         self.continuous_encoding = continuous_encoding
         self.max_modes = max_modes
         self.amp = amp
@@ -142,13 +157,17 @@ class CTGAN(NeuralTableSynthesizer):
         self.sample_batch_size = sample_batch_size
         self.condition_rounds = condition_rounds
         self.early_stopping_patience = early_stopping_patience
+        self.max_seconds = max_seconds
         self.callbacks = callbacks
 
     def _check_batch(self) -> None:
-        if self.dp is None and self.batch_size % self.pac:
+        if self.dp is None and self.batch_size_ % self.pac:
             raise ConfigError(
-                f"`batch_size` must be a multiple of `pac` ({self.pac}), got {self.batch_size}"
+                f"`batch_size` must be a multiple of `pac` ({self.pac}), got {self.batch_size_}"
             )
+
+    def _batch_multiple(self) -> int:
+        return 1 if self.dp is not None else self.pac
 
     # ---------------------------------------------------------------- networks
     def _build(self, cond_dim: int) -> None:
@@ -209,7 +228,7 @@ class CTGAN(NeuralTableSynthesizer):
             weight_decay=self.discriminator_decay,
             fused=True,
         )
-        B, dev, sampler = self.batch_size, self.device_, self.cond_sampler_
+        B, dev, sampler = self.batch_size_, self.device_, self.cond_sampler_
         amp = autocast_dtype(self.amp, dev)
         ctx = (lambda: torch.autocast(dev.type, dtype=amp)) if amp else nullcontext
         d_params = list(D.parameters())
@@ -264,7 +283,7 @@ class CTGAN(NeuralTableSynthesizer):
             }
 
         trainer = Trainer(
-            epochs=self.epochs,
+            epochs=self.epochs_,
             steps_per_epoch=steps_per_epoch(len(X), B),
             callbacks=self._callbacks(),
             state_fn=lambda: {
@@ -337,7 +356,7 @@ class CTGAN(NeuralTableSynthesizer):
             betas=(0.5, 0.9),
             weight_decay=self.generator_decay,
         )
-        B, N = self.batch_size, len(X)
+        B, N = self.batch_size_, len(X)
         q = B / N
         has_cond = sampler.n_cols > 0
         softplus = nn.functional.softplus
@@ -388,7 +407,7 @@ class CTGAN(NeuralTableSynthesizer):
             return {"loss_g": loss_g.detach(), "loss_d": loss_d, "cond": loss_cond.detach()}
 
         trainer = Trainer(
-            epochs=self.epochs,
+            epochs=self.epochs_,
             steps_per_epoch=steps_per_epoch(N, B),
             callbacks=self._callbacks(),
         )

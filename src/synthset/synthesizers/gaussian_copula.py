@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import sys
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -36,7 +37,8 @@ from synthset.data.table import Table
 from synthset.data.transforms.columns import from_codes, from_numeric, to_codes, to_numeric
 from synthset.registry import register
 from synthset.sampling.conditions import MISSING_CODE, validate_conditions
-from synthset.synthesizers.base import SEED, Boolean, DeviceName, Interval, Synthesizer
+from synthset.synthesizers._table import TABLE_CONSTRAINTS, TableSynthesizer
+from synthset.synthesizers.base import SEED, Boolean, DeviceName, Interval
 from synthset.utils import derive_seed, make_rng
 
 # Shrinkage of the correlation toward the identity: keeps Σ and every conditional covariance
@@ -96,7 +98,7 @@ class _Column:
 
 
 @register("gaussian_copula")
-class GaussianCopula(Synthesizer):
+class GaussianCopula(TableSynthesizer):
     """Gaussian copula over empirical marginals: fits in seconds, samples conditionally.
 
     Args:
@@ -109,6 +111,11 @@ class GaussianCopula(Synthesizer):
         verbose: print a one-line summary of the fit to stderr.
         device: accepted for a uniform interface with the neural synthesizers; the copula
             runs in NumPy on the CPU whatever it says.
+        max_categories: a categorical column with more distinct values is capped: its most
+            frequent values (at most this many less one) are modelled, the rest share one
+            ``other`` category (see :mod:`synthset.data.transforms.cardinality`).
+        min_category_count: in a capped column, values held by fewer training rows are never
+            reproduced: they are replaced by new values from a character model of the column.
 
     Example:
         >>> synth = GaussianCopula(random_state=0).fit(table)
@@ -122,6 +129,7 @@ class GaussianCopula(Synthesizer):
         "n_quantiles": Interval(int, 2, None),
         "verbose": Boolean(),
         "device": DeviceName(),
+        **TABLE_CONSTRAINTS,
     }
 
     def __init__(
@@ -132,12 +140,16 @@ class GaussianCopula(Synthesizer):
         n_quantiles: int = 1000,
         verbose: bool = False,
         device: str = "cpu",
+        max_categories: int = 100,
+        min_category_count: int = 5,
     ):
         self.random_state = random_state
         self.max_fit_rows = max_fit_rows
         self.n_quantiles = n_quantiles
         self.verbose = verbose
         self.device = device
+        self.max_categories = max_categories
+        self.min_category_count = min_category_count
 
     # --- fitting ------------------------------------------------------------------------------
     def _fit(self, data: Table) -> None:
@@ -219,22 +231,21 @@ class GaussianCopula(Synthesizer):
     def _check_conditions(self, conditions: Any) -> dict[str, Any]:
         return validate_conditions(self.spec_, conditions)
 
-    def _sample(self, n: int, *, seed: int | None, conditions: dict[str, Any]) -> Table:
-        modelled = [c for c in self.columns_ if c.latent is not None]
-        parts: dict[str, list[np.ndarray]] = {c.name: [] for c in modelled}
+    def _sample_batches(
+        self, n: int, *, seed: int | None, conditions: dict[str, Any]
+    ) -> Iterator[pd.DataFrame]:
         # Latents are drawn and decoded batch by batch so temporaries stay small for any n;
         # batch b draws from its own child seed, so the first rows of sample(n, seed) do not
         # depend on n.
         for b, start in enumerate(range(0, n, _BATCH_ROWS)):
+            m = min(_BATCH_ROWS, n - start)
             rng = make_rng(derive_seed(seed, b))
-            u = ndtr(self._draw_latents(min(_BATCH_ROWS, n - start), rng, conditions))
-            for col in modelled:
-                parts[col.name].append(_decode(col, u, conditions.get(col.name)))
-        out: dict[str, pd.Series] = {}
-        for col_spec, col in zip(self.spec_.columns, self.columns_, strict=True):
-            values = np.concatenate(parts[col.name]) if col.latent is not None else None
-            out[col.name] = _restore(col, col_spec, values, n)
-        return Table(pd.DataFrame(out), self.spec_)
+            u = ndtr(self._draw_latents(m, rng, conditions))
+            out: dict[str, pd.Series] = {}
+            for col_spec, col in zip(self.spec_.columns, self.columns_, strict=True):
+                values = None if col.latent is None else _decode(col, u, conditions.get(col.name))
+                out[col.name] = _restore(col, col_spec, values, m, start)
+            yield pd.DataFrame(out)
 
     def _draw_latents(
         self, n: int, rng: np.random.Generator, conditions: dict[str, int]
@@ -274,7 +285,7 @@ class GaussianCopula(Synthesizer):
         return next(c for c in self.columns_ if c.name == name)
 
     # --- persistence --------------------------------------------------------------------------
-    def _get_state(self) -> tuple[dict[str, Any], dict[str, torch.Tensor]]:
+    def _get_model_state(self) -> tuple[dict[str, Any], dict[str, torch.Tensor]]:
         state = {"columns": [c.to_json() for c in self.columns_]}
         tensors = {"model.correlation": torch.from_numpy(self.correlation_.copy())}
         for i, c in enumerate(self.columns_):
@@ -285,7 +296,7 @@ class GaussianCopula(Synthesizer):
                     tensors[f"encoder.{i}.{field}"] = torch.from_numpy(arr.copy())
         return state, tensors
 
-    def _set_state(self, state: dict[str, Any], tensors: dict[str, torch.Tensor]) -> None:
+    def _set_model_state(self, state: dict[str, Any], tensors: dict[str, torch.Tensor]) -> None:
         columns = []
         for i, c in enumerate(state["columns"]):
             col = _Column(**c)
@@ -318,10 +329,13 @@ def _decode(col: _Column, u: np.ndarray, code: int | None) -> np.ndarray:
     return x
 
 
-def _restore(col: _Column, col_spec: ColumnSpec, values: np.ndarray | None, n: int) -> pd.Series:
-    """The output column, with the spec's dtype, bounds, rounding and categories."""
+def _restore(
+    col: _Column, col_spec: ColumnSpec, values: np.ndarray | None, n: int, offset: int = 0
+) -> pd.Series:
+    """The output column of ``n`` rows starting at row ``offset``, with the spec's dtype,
+    bounds, rounding and categories."""
     if col.role == "id":
-        return _make_ids(col, col_spec, n)
+        return _make_ids(col, col_spec, n, offset)
     if col.role == "constant":
         return from_codes(np.zeros(n, dtype=np.int64), col_spec)
     if col.role == "categorical":
@@ -385,12 +399,14 @@ def _numeric_dtype(dtype: str) -> bool:
         return False
 
 
-def _make_ids(col: _Column, col_spec: ColumnSpec, n: int) -> pd.Series:
-    """Fresh unique keys: numbers after the training maximum, or ``"<column>_<i>"`` strings."""
+def _make_ids(col: _Column, col_spec: ColumnSpec, n: int, offset: int = 0) -> pd.Series:
+    """Fresh unique keys for rows ``offset`` … ``offset + n - 1``: numbers after the training
+    maximum, or ``"<column>_<i>"`` strings."""
     if col.id_start is not None:
-        ids = pd.Series(np.arange(col.id_start, col.id_start + n), name=col.name)
+        start = col.id_start + offset
+        ids = pd.Series(np.arange(start, start + n), name=col.name)
     else:
-        ids = col.name + "_" + pd.Series(np.arange(n), name=col.name).astype(str)
+        ids = col.name + "_" + pd.Series(np.arange(offset, offset + n), name=col.name).astype(str)
     return ids.astype(col_spec.dtype)
 
 

@@ -36,13 +36,21 @@ class TVAE(NeuralTableSynthesizer):
     """Tabular variational autoencoder.
 
     Args:
-        epochs: passes over the data.
-        batch_size: rows per step.
+        epochs: passes over the data (None: 300, or as many as make 3,000 to 30,000 steps; see
+            :func:`~synthset.synthesizers._neural.plan_schedule`). ``epochs_`` holds the number
+            used.
+        batch_size: rows per step (None: 500, or a tenth of the rows of a table under 5,000
+            rows). ``batch_size_`` holds the number used.
         embedding_dim: latent width.
         compress_dims, decompress_dims: hidden widths of encoder and decoder.
         l2scale: Adam weight decay.
         learning_rate: Adam learning rate.
         loss_factor: weight of the reconstruction term against the KL term.
+        max_categories: a categorical column with more distinct values is capped: its most
+            frequent values (at most this many less one) are modelled, the rest share one
+            ``other`` category (see :mod:`synthset.data.transforms.cardinality`).
+        min_category_count: in a capped column, values held by fewer training rows are never
+            reproduced: they are replaced by new values from a character model of the column.
         continuous_encoding: ``"mode"`` (mode-specific normalisation) or ``"quantile"``.
         max_modes: most modes (or quantile bins) per numeric column.
         amp: ``"auto"`` (bf16 where the hardware has it), ``"bf16"`` or ``"off"``.
@@ -54,6 +62,8 @@ class TVAE(NeuralTableSynthesizer):
         condition_rounds: oversampling rounds that look for the model's own rows matching a
             condition before the rest are set to it.
         early_stopping_patience: stop when the loss has not improved for this many epochs.
+        max_seconds: stop training after this many seconds of wall-clock time (None: no
+            limit); the last epoch is then partial.
         callbacks: extra training callbacks.
         dp: train with differential privacy: ``{"epsilon": 1.0, "delta": 1e-5}`` plus optional
             keys of :class:`~synthset.privacy.DPConfig`. Encoder, decoder and the learned
@@ -63,8 +73,8 @@ class TVAE(NeuralTableSynthesizer):
     """
 
     _constraints = {
-        "epochs": Interval(int, 1),
-        "batch_size": Interval(int, 2),
+        "epochs": Interval(int, 1, none_ok=True),
+        "batch_size": Interval(int, 2, none_ok=True),
         "embedding_dim": Interval(int, 1),
         "compress_dims": IntTuple(),
         "decompress_dims": IntTuple(),
@@ -78,14 +88,16 @@ class TVAE(NeuralTableSynthesizer):
     def __init__(
         self,
         *,
-        epochs: int = 300,
-        batch_size: int = 500,
+        epochs: int | None = None,
+        batch_size: int | None = None,
         embedding_dim: int = 128,
         compress_dims: tuple[int, ...] = (128, 128),
         decompress_dims: tuple[int, ...] = (128, 128),
         l2scale: float = 1e-5,
         learning_rate: float = 1e-3,
         loss_factor: float = 2.0,
+        max_categories: int = 100,
+        min_category_count: int = 5,
         continuous_encoding: str = "mode",
         max_modes: int = 10,
         amp: str = "auto",
@@ -95,6 +107,7 @@ class TVAE(NeuralTableSynthesizer):
         sample_batch_size: int | None = None,
         condition_rounds: int = 8,
         early_stopping_patience: int | None = None,
+        max_seconds: float | None = None,
         callbacks: list | None = None,
         dp: dict | None = None,
     ):
@@ -107,6 +120,8 @@ class TVAE(NeuralTableSynthesizer):
         self.l2scale = l2scale
         self.learning_rate = learning_rate
         self.loss_factor = loss_factor
+        self.max_categories = max_categories
+        self.min_category_count = min_category_count
         self.continuous_encoding = continuous_encoding
         self.max_modes = max_modes
         self.amp = amp
@@ -116,6 +131,7 @@ class TVAE(NeuralTableSynthesizer):
         self.sample_batch_size = sample_batch_size
         self.condition_rounds = condition_rounds
         self.early_stopping_patience = early_stopping_patience
+        self.max_seconds = max_seconds
         self.callbacks = callbacks
 
     def _build(self) -> None:
@@ -146,7 +162,7 @@ class TVAE(NeuralTableSynthesizer):
         opt = torch.optim.Adam(params, lr=self.learning_rate, weight_decay=self.l2scale, fused=True)
         amp = autocast_dtype(self.amp, dev)
         ctx = (lambda: torch.autocast(dev.type, dtype=amp)) if amp else nullcontext
-        B, n = self.batch_size, len(X)
+        B, n = self.batch_size_, len(X)
         tanh_idx = layout.tanh_idx
         state = {"perm": torch.empty(0, dtype=torch.long, device=dev), "pos": 0}
 
@@ -186,7 +202,7 @@ class TVAE(NeuralTableSynthesizer):
             return {"loss": loss.detach(), "reconstruction": rec_loss.detach(), "kl": kl.detach()}
 
         trainer = Trainer(
-            epochs=self.epochs,
+            epochs=self.epochs_,
             steps_per_epoch=steps_per_epoch(n, B),
             callbacks=self._callbacks(),
             state_fn=lambda: {
@@ -209,7 +225,7 @@ class TVAE(NeuralTableSynthesizer):
         gen = make_torch_generator(derive_seed(self.random_state, 1), dev)
         noise_gen = make_torch_generator(derive_seed(self.random_state, 3), dev)
         init_seed = derive_seed(self.random_state, 2)
-        B, N = self.batch_size, len(X)
+        B, N = self.batch_size_, len(X)
         n_steps = self._plan_private(N, "training: encoder + decoder (DP-SGD, Poisson sampling)")
         devices = [dev] if dev.type == "cuda" else []
         with torch.random.fork_rng(devices=devices):
@@ -236,7 +252,7 @@ class TVAE(NeuralTableSynthesizer):
                 elbo.sigma.weight.clamp_(0.01, 1.0)
             return {"loss": per_row.detach().mean()}
 
-        trainer = Trainer(epochs=self.epochs, steps_per_epoch=n_steps, callbacks=self._callbacks())
+        trainer = Trainer(epochs=self.epochs_, steps_per_epoch=n_steps, callbacks=self._callbacks())
         self.history_ = trainer.fit(step)
         with torch.no_grad():
             self.decoder_.sigma.copy_(elbo.sigma.weight[:, 0])

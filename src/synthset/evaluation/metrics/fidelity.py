@@ -13,7 +13,9 @@ Every value lies in [0, 1] and higher is better; 1 is what ``evaluate(real, real
 detection classifier only comes close). ``column_shapes`` and ``pair_trends`` follow SDMetrics'
 QualityReport ("Column Shapes", "Column Pair Trends") and agree with it within 0.02 on the
 benchmark datasets (``benchmarks/evaluation_vs_sdmetrics.py``); where they deliberately differ,
-the metric's docstring says how. Every computation works on whole columns: value codes,
+the metric's docstring says how. A column of more than 100 distinct values is compared on the
+values the table synthesizers model plus one ``other`` level (``_category_codes``). Every
+computation works on whole columns: value codes,
 ``np.bincount`` contingency tables and sorted-array CDFs, never a loop over rows.
 """
 
@@ -26,6 +28,7 @@ import numpy as np
 import pandas as pd
 
 from synthset.data.spec import ColumnSpec
+from synthset.data.transforms.cardinality import OTHER, modelled_values
 from synthset.data.transforms.columns import NUMERIC_KINDS, to_numeric
 from synthset.evaluation.base import EvalContext, MetricResult, register_metric
 
@@ -58,13 +61,28 @@ def _numbers(ctx: EvalContext, col: ColumnSpec) -> tuple[np.ndarray, np.ndarray]
 def _category_codes(real: pd.Series, synthetic: pd.Series) -> tuple[np.ndarray, np.ndarray, int]:
     """Codes over the union of both columns' values, missing being the last code.
 
+    A high-cardinality column (more than ``MAX_CATEGORIES`` distinct real values) is compared
+    on the levels the table synthesizers model: its frequent values
+    (:func:`~synthset.data.transforms.cardinality.modelled_values`) and one ``other`` level
+    for every rarer real or new synthetic value. Comparing 3,000 airport names value by value
+    would only ask whether the synthetic table copied them, which the privacy metrics judge.
+
     Returns:
         Real codes, synthetic codes and the number of codes (values seen + 1 for missing).
     """
+    head = modelled_values(real)
+    if head is not None:
+        real, synthetic = _pooled(real, head), _pooled(synthetic, head)
     codes, uniques = pd.factorize(pd.concat([real, synthetic], ignore_index=True))
     k = len(uniques)
     codes = np.where(codes < 0, k, codes).astype(np.int64)
     return codes[: len(real)], codes[len(real) :], k + 1
+
+
+def _pooled(s: pd.Series, head: pd.Index) -> pd.Series:
+    """Values outside ``head`` as one ``other`` level (missing values stay missing)."""
+    s = s.astype(object)
+    return s.where(s.isin(head) | s.isna(), OTHER)
 
 
 def _bin_codes(x: np.ndarray) -> np.ndarray:
@@ -513,7 +531,10 @@ def category_coverage(ctx: EvalContext) -> MetricResult | None:
     for col in _columns(ctx):
         if _is_numeric(col):
             continue
-        seen = pd.Index(pd.unique(ctx.real[col.name].dropna()))
+        # a high-cardinality column: the values a synthesizer models (rare ones it must not copy)
+        seen = modelled_values(ctx.real[col.name])
+        if seen is None:
+            seen = pd.Index(pd.unique(ctx.real[col.name].dropna()))
         if len(seen) == 0:
             continue
         found = seen.isin(pd.unique(ctx.synthetic[col.name].dropna()))

@@ -105,3 +105,29 @@ def test_values_stay_in_bounds(seed, target):
         assert not math.isnan(m.value) or "error" in m.details, m.name
         if m.bounds is not None:
             assert m.bounds[0] <= m.value <= m.bounds[1], m.name
+
+
+@pytest.mark.parametrize("regression", [False, True], ids=["classification", "regression"])
+def test_small_test_sets_do_not_fail_real_rows_by_chance(regression):
+    # a fresh real draw as the "synthetic" set must never fail; with 60 test rows the
+    # registered thresholds alone failed some of these seeds
+    statuses = []
+    for seed in range(6):
+        real, holdout = draw(150, 10 * seed, regression), draw(60, 10 * seed + 1, regression)
+        fresh = draw(150, 10 * seed + 2, regression)
+        report = evaluate(real, fresh, holdout, target="y", metrics="utility", seed=seed)
+        for name in ("tstr_ratio", "augmentation_gain"):
+            m = report[name]
+            assert m.details["std_error"] > 0.005, name
+            assert m.thresholds["warn"] < {"tstr_ratio": 0.85, "augmentation_gain": -0.01}[name]
+            statuses.append(m.status)
+    assert "fail" not in statuses
+
+
+def test_large_test_sets_keep_the_thresholds():
+    real, holdout = draw(2_000, 0), draw(4_000, 1)
+    synthetic = draw(2_000, 2)
+    synthetic["y"] = np.random.default_rng(0).permutation(synthetic["y"].to_numpy())
+    m = evaluate(real, synthetic, holdout, target="y", metrics=["tstr_ratio"])["tstr_ratio"]
+    assert m.details["std_error"] < 0.02
+    assert m.thresholds["warn"] > 0.8 and m.status == "fail"

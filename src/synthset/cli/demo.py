@@ -20,7 +20,7 @@ from rich.table import Table as RichTable
 from synthset.cli._common import Overwrite, Quiet, check_not_exists, info, out_console
 from synthset.data import Table, write_table
 
-SYNTHESIZER = "ctgan"
+AUTO = "auto"
 
 
 @dataclass
@@ -29,9 +29,10 @@ class DemoRun:
 
     out: Path
     dataset: str
-    epochs: int
+    epochs: int | None
     overwrite: bool
     quiet: bool
+    synth: str = AUTO
     target: str = ""
     train: Table | None = None
     holdout: Table | None = None
@@ -63,17 +64,30 @@ def load_data(run: DemoRun) -> None:
 
 
 def fit_model(run: DemoRun) -> None:
-    """Fit the synthesizer on the train split and save it."""
-    from synthset.registry import make_synthesizer
+    """Fit the synthesizer (``auto``: chosen for the data, with the reason said) and save it."""
+    from synthset.registry import get_synthesizer_class, make_synthesizer
 
-    run.model = make_synthesizer(
-        SYNTHESIZER, epochs=run.epochs, random_state=0, verbose=not run.quiet
-    )
+    name = run.synth
+    if name == AUTO:
+        from synthset.synthesizers.choose import choose_synthesizer
+
+        choice = choose_synthesizer(run.train)
+        name = choice.name
+        run.log(f"      --synth auto chose {name}: {choice.reason}")
+    params: dict[str, Any] = {"random_state": 0}
+    takes = get_synthesizer_class(name)._param_names()
+    if "verbose" in takes:
+        params["verbose"] = not run.quiet
+    if run.epochs is not None and "epochs" in takes:
+        params["epochs"] = run.epochs
+    run.model = make_synthesizer(name, **params)
     start = time.perf_counter()
     run.model.fit(run.train)
     seconds = time.perf_counter() - start
     run.paths["model"] = run.model.save(run.out / "model", overwrite=run.overwrite)
-    run.log(f"[2/5] fitted {SYNTHESIZER} ({run.epochs} epochs) in {seconds:.1f} s")
+    epochs = getattr(run.model, "epochs_", None)
+    how = f" ({epochs} epochs)" if epochs else ""
+    run.log(f"[2/5] fitted {name}{how} in {seconds:.1f} s")
 
 
 def sample_rows(run: DemoRun) -> None:
@@ -191,11 +205,20 @@ def demo(
     dataset: Annotated[
         str, typer.Option(help="Bundled dataset to run on (see `synthset datasets`).")
     ] = "adult",
+    synth: Annotated[
+        str,
+        typer.Option(
+            "--synth",
+            "-s",
+            help="Tables: the synthesizer (see `synthset list`), or auto: chosen for the data, "
+            "with the reason printed.",
+        ),
+    ] = AUTO,
     epochs: Annotated[
         int | None,
         typer.Option(
-            help="Training epochs; more is better and slower (default: 10 for tables, "
-            "200 for --faces).",
+            help="Training epochs of a neural synthesizer; more is better and slower "
+            "(default: the synthesizer's own for tables, 200 for --faces).",
             min=1,
         ),
     ] = None,
@@ -217,8 +240,9 @@ def demo(
 
         run_faces(out, epochs, overwrite, quiet)
         return
-    epochs = epochs or 10
-    run = DemoRun(out=out, dataset=dataset, epochs=epochs, overwrite=overwrite, quiet=quiet)
+    run = DemoRun(
+        out=out, dataset=dataset, epochs=epochs, overwrite=overwrite, quiet=quiet, synth=synth
+    )
     start = time.perf_counter()
     for step in STEPS:
         step(run)

@@ -11,6 +11,8 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from rich.progress import ProgressColumn
+from rich.text import Text
 
 from synthset.cli._common import (
     ColumnKinds,
@@ -54,8 +56,25 @@ Data = Annotated[
     ),
 ]
 Synth = Annotated[
-    str, typer.Option("--synth", "-s", help="Synthesizer name (see `synthset list`).")
+    str,
+    typer.Option(
+        "--synth",
+        "-s",
+        help="Synthesizer name (see `synthset list`), or auto: chosen from the data's kind, "
+        "size and --time-budget, and the choice and its reason printed.",
+    ),
 ]
+TimeBudget = Annotated[
+    float | None,
+    typer.Option(
+        "--time-budget",
+        help="With --synth auto: seconds the fit may take (image, text and audio models stop "
+        "training then; tables: the budget the choice is made for).",
+        min=1,
+        show_default=False,
+    ),
+]
+AUTO = "auto"
 Seed = Annotated[
     int | None,
     typer.Option("--seed", help="Random seed; the same seed gives the same result.", min=0),
@@ -72,11 +91,14 @@ def fit_synthesizer(
     modality: str | None = None,
     dp: dict[str, Any] | None = None,
     text_columns: TextColumns | None = None,
+    time_budget: float | None = None,
 ) -> tuple[Any, Any, float]:
     """Read ``data`` and fit the synthesizer ``synth`` on it (with DP when ``dp`` is given).
 
     A text synthesizer reads a CSV / Parquet file as texts (its text column found by name
-    unless ``--text-column`` says).
+    unless ``--text-column`` says). ``synth="auto"`` loads the data first and lets
+    :func:`~synthset.synthesizers.choose.choose_synthesizer` pick (a CSV is then a table unless
+    a text column is named).
 
     Returns:
         (table, images or texts, fitted synthesizer, seconds spent fitting).
@@ -84,7 +106,24 @@ def fit_synthesizer(
     from synthset.errors import ConfigError
     from synthset.registry import get_synthesizer_class, make_synthesizer
 
-    params = set_runtime_params(synth, parse_params(param), seed=seed, verbose=not quiet)
+    given = parse_params(param)
+    if synth == AUTO:
+        from synthset.synthesizers.choose import choose_synthesizer
+
+        table = load_input(data, column_kind, modality, text_columns)
+        choice = choose_synthesizer(table, max_seconds=time_budget, dp=dp is not None)
+        synth = choice.name
+        given = {**choice.params, **given}
+        if not quiet:
+            info(f"--synth auto chose {synth}: {choice.reason}. Pick another with --synth NAME")
+    elif time_budget is not None:
+        raise ConfigError(
+            "--time-budget is for --synth auto; with a named synthesizer pass "
+            "--param max_seconds=… where it takes one"
+        )
+    else:
+        table = None
+    params = set_runtime_params(synth, given, seed=seed, verbose=not quiet)
     if dp is not None:
         if "dp" not in get_synthesizer_class(synth)._param_names():
             raise ConfigError(
@@ -92,8 +131,9 @@ def fit_synthesizer(
                 f"{', '.join(dp_synthesizers())}"
             )
         params["dp"] = dp
-    modality = input_modality(data, synth, modality, text_columns)
-    table = load_input(data, column_kind, modality, text_columns)
+    if table is None:
+        modality = input_modality(data, synth, modality, text_columns)
+        table = load_input(data, column_kind, modality, text_columns)
     kind = get_synthesizer_class(synth).modality
     if kind != table.modality:
         from synthset.registry import list_synthesizers
@@ -115,6 +155,9 @@ def input_modality(
     (a CSV of reviews is texts to ``gpt``); else None (detected from the data)."""
     from synthset.registry import get_synthesizer_class
 
+    if synth == AUTO:  # a table unless a text column is named (then texts)
+        named = text_columns is not None and bool(text_columns.text or text_columns.context)
+        return modality if modality is not None or not named else "text"
     if modality is not None or get_synthesizer_class(synth).modality != "text":
         return modality
     if Path(data).is_file() and detect_modality(data, text_columns) == "table":
@@ -125,7 +168,8 @@ def input_modality(
 def fit(
     data: Data,
     out: Annotated[Path, typer.Option("--out", "-o", help="Folder to save the fitted model in.")],
-    synth: Synth = "ctgan",
+    synth: Synth = "auto",
+    time_budget: TimeBudget = None,
     param: Params = None,
     seed: Seed = None,
     column_kind: ColumnKinds = None,
@@ -170,11 +214,22 @@ def fit(
         raise ConfigError("--delta and --public-metadata need --epsilon (the DP budget)")
     columns = TextColumns(text_column, label_column, context_column)
     table, model, seconds = fit_synthesizer(
-        data, synth, param, seed, column_kind, quiet, modality, dp=dp, text_columns=columns
+        data,
+        synth,
+        param,
+        seed,
+        column_kind,
+        quiet,
+        modality,
+        dp=dp,
+        text_columns=columns,
+        time_budget=time_budget,
     )
     model.save(out, overwrite=overwrite)
     if not quiet:
-        info(f"fitted {synth} on {describe(table)} in {seconds:.1f} s → {out}")
+        info(f"fitted {model.name} on {describe(table)} in {seconds:.1f} s → {out}")
+        for line in describe_columns(model):
+            info(f"  {line}")
         p = getattr(model, "privacy_", None)
         if p:
             info(
@@ -182,6 +237,28 @@ def fit(
                 f", δ = {p['delta']:.2g} (noise multiplier {p['noise_multiplier']:.3g}, "
                 f"{p['steps']} steps, {p['accountant']} accountant)"
             )
+
+
+def describe_columns(model: Any) -> list[str]:
+    """What the fit did with the columns that need saying: high-cardinality columns (their
+    modelled values and the rest), id columns (regenerated), and datetimes read from text
+    (their format)."""
+    spec = getattr(model, "spec_", None)
+    if getattr(model, "modality", None) != "table" or spec is None:
+        return []
+    lines = list(model.describe_columns()) if hasattr(model, "describe_columns") else []
+    for col in spec.columns:
+        if col.kind == "id":
+            numeric = col.dtype.startswith(("int", "uint", "Int", "UInt"))
+            fresh = "integers after the largest" if numeric else f"{col.name}_0, {col.name}_1, …"
+            lines.append(f"{col.name}: unique keys, not modelled: samples get new ones ({fresh})")
+        elif col.kind == "datetime" and getattr(col, "format", None):
+            order = {True: ", day first", False: ", month first"}.get(col.dayfirst, "")
+            lines.append(
+                f"{col.name}: dates read as {col.format}{order}; samples are written the same "
+                "way (edit spec.json to change the reading)"
+            )
+    return lines
 
 
 def dp_synthesizers() -> list[str]:
@@ -243,6 +320,12 @@ def sample(
         check_output_file(output, overwrite)
         conditions = parse_conditions(condition, getattr(model, "spec_", None))
     start = time.perf_counter()
+    if kind == "table" and hasattr(model, "iter_sample"):
+        stream_table_sample(model, n, output, seed, conditions or None, overwrite, quiet)
+        if not quiet:
+            info(f"sampled {n:,} rows in {time.perf_counter() - start:.1f} s → {output}")
+        return
+    check_output_space(model, n, output)
     fake = model.sample(n, seed=seed, conditions=conditions or None)
     if kind == "image":
         write_image_output(fake, output, overwrite)
@@ -257,6 +340,74 @@ def sample(
         info(f"sampled {len(fake):,} {units(fake)} in {seconds:.1f} s → {output}")
 
 
+def stream_table_sample(
+    model: Any,
+    n: int,
+    output: Path,
+    seed: int | None,
+    conditions: dict[str, Any] | None,
+    overwrite: bool,
+    quiet: bool,
+) -> None:
+    """Write ``n`` rows batch by batch (see :func:`synthset.sampling.stream.write_sample`),
+    with a progress bar on stderr: rows done, rows/s, time left."""
+    from rich.progress import (
+        BarColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
+
+    from synthset.cli._common import err_console
+    from synthset.sampling.stream import write_sample
+
+    columns = (
+        TextColumn("sample"),
+        BarColumn(bar_width=20),
+        TextColumn("{task.completed:,}/{task.total:,} rows"),
+        _RowsPerSecond(),
+        TimeElapsedColumn(),
+        TimeRemainingColumn(),
+    )
+    with Progress(*columns, console=err_console, disable=quiet, transient=True) as bar:
+        task = bar.add_task("sample", total=n)
+        write_sample(
+            model,
+            n,
+            output,
+            seed=seed,
+            conditions=conditions,
+            overwrite=overwrite,
+            on_batch=lambda done: bar.update(task, completed=done),
+        )
+
+
+class _RowsPerSecond(ProgressColumn):
+    """``123,456 rows/s`` (rich's own speed column counts bytes)."""
+
+    def render(self, task: Any) -> Text:
+        speed = task.finished_speed or task.speed
+        return Text(f"{speed:,.0f} rows/s" if speed else "", style="progress.data.speed")
+
+
+def check_output_space(model: Any, n: int, output: Path) -> None:
+    """Refuse images, texts or clips that surely cannot fit on the output's disk: a lower bound
+    of their size (PNG / FLAC compress) against its free space."""
+    from synthset.sampling.budget import check_disk, output_item_bytes
+
+    bytes_each = output_item_bytes(model)
+    if bytes_each is None:
+        return
+    check_disk(
+        output, n, bytes_each, units=_units_of(model), basis="allowing for compression", exact=False
+    )
+
+
+def _units_of(model: Any) -> str:
+    return {"image": "images", "audio": "clips", "text": "texts"}.get(model.modality, "rows")
+
+
 def augment(
     data: Data,
     output: Annotated[
@@ -269,7 +420,8 @@ def augment(
             "column) or .parquet.",
         ),
     ],
-    synth: Synth = "ctgan",
+    synth: Synth = "auto",
+    time_budget: TimeBudget = None,
     param: Params = None,
     ratio: Annotated[
         float | None,
@@ -334,7 +486,15 @@ def augment(
     else:
         check_output_file(output, overwrite)
     table, model, seconds = fit_synthesizer(
-        data, synth, param, seed, column_kind, quiet, modality, text_columns=columns
+        data,
+        synth,
+        param,
+        seed,
+        column_kind,
+        quiet,
+        modality,
+        text_columns=columns,
+        time_budget=time_budget,
     )
     how = {
         "ratio": ratio,
@@ -358,7 +518,7 @@ def augment(
         added = len(bigger) - len(table)
         what = units(table)
         info(
-            f"fitted {synth} in {seconds:.1f} s; added {added:,} synthetic {what} to "
+            f"fitted {model.name} in {seconds:.1f} s; added {added:,} synthetic {what} to "
             f"{len(table):,} real → {output}"
         )
         report = getattr(bigger, "augment_report", None)

@@ -94,3 +94,13 @@ def test_time_budget_needs_auto(tmp_path):
     make_tiny_frame().to_csv(path, index=False)
     result = invoke("fit", path, "--out", tmp_path / "r", "--synth", "tvae", "--time-budget", "10")
     assert_one_line_error(result, "--time-budget")
+
+
+def test_the_api_points_auto_to_the_chooser():
+    import synthset
+
+    with pytest.raises(ConfigError, match="choose_synthesizer"):
+        synthset.make_synthesizer("auto")
+    choice = synthset.choose_synthesizer(Table(make_tiny_frame()))
+    fake = synthset.make_synthesizer(choice.name, **choice.params).fit(make_tiny_frame())
+    assert len(fake.sample(5, seed=0)) == 5

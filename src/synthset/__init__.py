@@ -27,6 +27,7 @@ __all__ = [
     "Texts",
     "__version__",
     "augment",
+    "choose_synthesizer",
     "datasets",
     "evaluate",
     "list_synthesizers",
@@ -47,6 +48,10 @@ def __getattr__(name: str) -> Any:
         from synthset.sampling.augment import augment
 
         return augment
+    if name == "choose_synthesizer":
+        from synthset.synthesizers.choose import choose_synthesizer
+
+        return choose_synthesizer
     if name == "evaluate":
         from synthset.evaluation import evaluate
 

@@ -61,6 +61,12 @@ def _load_plugins() -> None:
 def get_synthesizer_class(name: str) -> type[Synthesizer]:
     """Return the class registered under ``name``; raise ConfigError listing the known names."""
     _load_builtins()
+    if name == "auto":
+        raise ConfigError(
+            "'auto' chooses a synthesizer from the data: "
+            "choice = synthset.choose_synthesizer(data), then "
+            "make_synthesizer(choice.name, **choice.params) (choice.reason says why)"
+        )
     if name not in _REGISTRY:
         _load_plugins()
     if name not in _REGISTRY:

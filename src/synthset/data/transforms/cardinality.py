@@ -215,27 +215,29 @@ class CappedColumn:
 
     def describe(self, min_count: int) -> str:
         """One line for the CLI: what was done with this column and why."""
-        parts = [f"{self.name}: {self.distinct:,} distinct values in {self.rows:,} rows"]
+        rows = max(self.rows, 1)
+        near_unique = self.rare_rows / rows >= 0.9
+        kind = " (near-unique: names, codes or free text)" if near_unique else ""
+        parts = [f"{self.name}: {self.distinct:,} distinct values in {self.rows:,} rows{kind}"]
         if self.head:
-            share = 1.0 - self.other_rows / max(self.rows, 1)
             parts.append(
-                f"the {len(self.head):,} most frequent ({share:.0%} of rows) are modelled with "
-                "the other columns"
+                f"the {len(self.head):,} most frequent ({_share(1 - self.other_rows / rows)} of "
+                "rows) are modelled with the other columns"
             )
         if self.common:
             parts.append(
                 f"{len(self.common):,} more held by ≥ {min_count} rows each "
-                f"({self.common_rows / max(self.rows, 1):.0%}) are drawn by their frequency"
+                f"({_share(self.common_rows / rows)}) are drawn by their frequency"
             )
         if self.rare_rows:
             how = (
-                "replaced by new values from a character model of the column"
+                "new values from a character model of the column take their place"
                 if self.generator is not None
-                else "replaced by frequent values (no character pattern is common enough)"
+                else "frequent values take their place (no character pattern is common enough)"
             )
             parts.append(
                 f"{self.rare_distinct:,} held by < {min_count} rows "
-                f"({self.rare_rows / max(self.rows, 1):.0%}) are never copied: {how}"
+                f"({_share(self.rare_rows / rows)}) are never copied: {how}"
             )
         return "; ".join(parts)
 
@@ -460,6 +462,10 @@ class CardinalityPlan:
                 head_counts=np.asarray(e["head_counts"], dtype=np.int64),
             )
         return plan
+
+
+def _share(p: float) -> str:
+    return "<1%" if 0 < p < 0.005 else f"{p:.0%}"
 
 
 def _restore_dtype(s: pd.Series, col: ColumnSpec) -> pd.Series:

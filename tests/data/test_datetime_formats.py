@@ -389,3 +389,13 @@ def test_calendar_rounding_stays_inside_bounds_that_are_not_calendar_starts():
     out = from_numeric(np.asarray(x, dtype=float), col)
     assert out.tolist() == [pd.Timestamp("2020-03-01"), pd.Timestamp("2020-03-01"),
                             pd.Timestamp("2020-01-01")]  # fmt: skip
+
+
+def test_time_zone_aware_columns_come_back_in_their_zone():
+    from synthset import make_synthesizer
+
+    when = pd.date_range("2020-01-01", periods=60, freq="h", tz="Europe/Berlin")
+    df = pd.DataFrame({"t": when, "x": np.arange(60.0)})
+    fake = make_synthesizer("gaussian_copula", random_state=0).fit(df).sample(40, seed=0).data
+    assert str(fake["t"].dt.tz) == "Europe/Berlin"
+    assert fake["t"].between(when[0], when[-1]).all()

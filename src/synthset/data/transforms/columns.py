@@ -93,7 +93,10 @@ def from_numeric(x: np.ndarray, col: ColumnSpec) -> pd.Series:
         if col.format and not col.dtype.startswith("datetime64"):
             return _as_text(format_datetimes(out, col.format), col.dtype)
         if col.dtype.startswith("datetime64[") and col.dtype != "datetime64[ns]":
-            out = out.astype(col.dtype)  # pandas 3 keeps the source resolution (s, ms, us)
+            target = pd.api.types.pandas_dtype(col.dtype)
+            if isinstance(target, pd.DatetimeTZDtype):  # to_numeric read it as UTC seconds
+                out = out.dt.tz_localize("UTC").dt.tz_convert(target.tz)
+            out = out.astype(target)  # pandas 3 keeps the source resolution (s, ms, us)
         return out
     if col.decimals is not None:
         x = np.round(x, col.decimals)

@@ -72,7 +72,7 @@ def test_fit_defaults_to_auto_and_says_what_it_did(tmp_path):
         }
     )
     df["shop"] = df["shop"].astype(str)
-    # 152 shop values (> 100): capped; the 150 seen once are never copied
+    # 152 shop values (> 100): capped; the 150 seen once are not copied
     path = tmp_path / "t.csv"
     df.to_csv(path, index=False)
 
@@ -82,7 +82,7 @@ def test_fit_defaults_to_auto_and_says_what_it_did(tmp_path):
     err = " ".join(result.stderr.split())
     assert "--synth auto chose gaussian_copula" in err
     assert "fitted gaussian_copula on 400 rows" in err
-    assert "shop: 152 distinct values in 400 rows" in err and "never copied" in err
+    assert "shop: 152 distinct values in 400 rows" in err and "not copied" in err
     assert "code: unique keys, not modelled" in err
     assert "day: dates read as %m/%d/%Y, month first" in err
     config = json.loads((tmp_path / "run" / "config.json").read_text())

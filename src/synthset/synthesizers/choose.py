@@ -71,14 +71,15 @@ def _table(table: Any, max_seconds: float | None, dp: bool) -> Choice:
             {} if max_seconds is None else {"max_seconds": float(max_seconds)},
         )
     # At the defaults on eight public tables of 275 to 26,049 rows (README, "Defaults on
-    # public tables"), the copula had the fewest failing report metrics on six and fitted in
-    # under a second; tvae won on two (penguins, hourly temperatures) and took 6-140 s, ctgan
-    # 25-300 s. No size or budget made a neural model the better default.
+    # public tables"), the copula had the fewest failing report metrics, alone or tied, on six
+    # and fitted in under a second; tvae had fewer on one (hourly temperatures), ctgan on one
+    # (stock prices), and they took 8-75 s and 36-200 s. No size or budget made a neural
+    # model the better default.
     return Choice(
         "gaussian_copula",
         f"{n:,} rows: the Gaussian copula fits in seconds and had the fewest failing report "
-        "metrics on six of eight public tables at the defaults (tvae and ctgan take minutes "
-        "and failed more)",
+        "metrics (alone or tied) on six of eight public tables at the defaults, where tvae and "
+        "ctgan took a minute or more",
     )
 
 

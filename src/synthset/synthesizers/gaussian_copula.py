@@ -114,8 +114,8 @@ class GaussianCopula(TableSynthesizer):
         max_categories: a categorical column with more distinct values is capped: its most
             frequent values (at most this many less one) are modelled, the rest share one
             ``other`` category (see :mod:`synthset.data.transforms.cardinality`).
-        min_category_count: in a capped column, values held by fewer training rows are never
-            reproduced: they are replaced by new values from a character model of the column.
+        min_category_count: in a capped column, values held by fewer training rows are not
+            copied: new values from a character model of the column take their place.
 
     Example:
         >>> synth = GaussianCopula(random_state=0).fit(table)

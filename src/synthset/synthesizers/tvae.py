@@ -49,8 +49,8 @@ class TVAE(NeuralTableSynthesizer):
         max_categories: a categorical column with more distinct values is capped: its most
             frequent values (at most this many less one) are modelled, the rest share one
             ``other`` category (see :mod:`synthset.data.transforms.cardinality`).
-        min_category_count: in a capped column, values held by fewer training rows are never
-            reproduced: they are replaced by new values from a character model of the column.
+        min_category_count: in a capped column, values held by fewer training rows are not
+            copied: new values from a character model of the column take their place.
         continuous_encoding: ``"mode"`` (mode-specific normalisation) or ``"quantile"``.
         max_modes: most modes (or quantile bins) per numeric column.
         amp: ``"auto"`` (bf16 where the hardware has it), ``"bf16"`` or ``"off"``.

@@ -1,4 +1,4 @@
-"""High-cardinality categorical columns: model the frequent values, never reproduce the rare ones.
+"""High-cardinality categorical columns: model the frequent values, do not copy the rare ones.
 
 A categorical column with thousands of distinct values (names, cities, product codes, free text)
 breaks a tabular model twice. It cannot be one-hot encoded at scale: CTGAN's encoded matrix of a
@@ -19,8 +19,10 @@ by how many training rows hold each value:
 * **rare tail**: values held by fewer than ``min_count`` rows. Never copied: their share of the
   ``other`` rows is filled with new values from a character n-gram model of the values outside
   the head (:class:`NGramModel`) that keeps only the n-grams held by at least ``min_count``
-  rows, so no rare value and no rare run of ``ORDER + 1`` characters can come out of it (nor,
-  after a few redraws, a head value, whose frequency would shift).
+  rows, so no rare run of 3 characters can come out of it, and a rare value only where it is
+  made of common runs (6% of generated airport names equal a name held by fewer than 5 rows:
+  a county name plus "County"); after a few redraws, no head value either, whose frequency
+  would shift.
 
 A near-unique column (every value rare: names, addresses, notes) thus becomes all new values
 in the column's style, independent of the other columns; a 10⁵-value column of a 10⁶-row
@@ -47,19 +49,26 @@ MAX_CATEGORIES = 100
 MIN_COUNT = 5
 MAX_FIT_VALUES = 50_000  # distinct values the n-gram model is fitted on (a seeded subset)
 MAX_CHARS = 128  # longer values are cut to this many characters for the n-gram model
+MIN_ORDER = 2  # the shortest context the n-gram model backs off to
 
 
 # --- the character n-gram model ---------------------------------------------------------------
 class NGramModel:
     """Characters drawn from the ``ORDER`` characters before them, among the n-grams held by at
-    least ``min_count`` rows.
+    least ``min_count`` rows, backing off to shorter contexts.
 
-    Every value is read as ``ORDER`` start symbols, its characters, and an end symbol. A
-    transition (context of ``ORDER`` symbols → next symbol) is kept only when the rows whose
-    values contain it number at least ``min_count``; a context whose transitions were all
-    dropped ends the value. Sampling runs every row at once: one ``searchsorted`` finds each
-    row's context, a second one picks its next symbol from the cumulative counts of all kept
-    transitions (each context's transitions are one contiguous slice of that array).
+    Every value is read as ``ORDER`` start symbols, its characters, and an end symbol. For each
+    context length k = ``ORDER`` … ``MIN_ORDER``, a transition (the k symbols before → the next
+    symbol) is kept only when the rows whose values contain it number at least ``min_count``.
+    Sampling takes the longest context that kept a transition (an airport name drops to
+    2-character contexts where a rare spelling cut the 3-character ones, instead of ending
+    after "Ev"), and ends at the end symbol. Backing off no further than 2 characters keeps
+    the guarantee: every run of 3 characters in a generated value is held by at least
+    ``min_count`` rows, so no rare part of a value can come out; 1-character contexts would
+    chain common pairs into any short rare code. Every row is sampled at once: one
+    ``searchsorted`` per context length finds each row's context, another picks its next
+    symbol from the cumulative counts of all kept transitions (each context's transitions are
+    one contiguous slice).
     """
 
     ORDER = 3
@@ -67,16 +76,15 @@ class NGramModel:
 
     def __init__(self) -> None:
         self.alphabet_ = np.zeros(0, dtype=np.uint32)  # code point of symbol 2 + i
-        self.contexts_ = np.zeros(0, dtype=np.int64)  # sorted context keys
-        self.first_ = np.zeros(0, dtype=np.int64)  # first transition of each context
-        self.next_ = np.zeros(0, dtype=np.int64)  # next symbol of each transition
-        self.cum_ = np.zeros(0, dtype=np.float64)  # cumulative counts over every transition
+        # per context length k (index k - 1): sorted context keys, first transition of each,
+        # next symbol of each transition, cumulative counts over that length's transitions
+        self.tables_: list[dict[str, np.ndarray]] = []
         self.max_len_ = 0
 
     @property
     def can_generate(self) -> bool:
         """False when not even the start context kept a transition."""
-        return len(self.contexts_) > 0 and self.contexts_[0] == 0
+        return any(len(t["contexts"]) and t["contexts"][0] == 0 for t in self.tables_)
 
     @property
     def n_symbols(self) -> int:
@@ -100,7 +108,7 @@ class NGramModel:
         seq[:, :order] = self.START
         pos = np.arange(width)[None, :]
         seq[:, order : order + width] = np.where(pos < lengths[:, None], symbols, self.END)
-        keys, weights = [], []
+        contexts, nexts, weights = [], [], []
         for t in range(order, order + width + 1):  # the symbol at t from the ORDER before it
             live = t - order <= lengths  # up to and including the END symbol
             if not live.any():
@@ -108,19 +116,30 @@ class NGramModel:
             ctx = np.zeros(int(live.sum()), dtype=np.int64)
             for j in range(t - order, t):
                 ctx = ctx * V + seq[live, j]
-            keys.append(ctx * V + seq[live, t])
+            contexts.append(ctx)
+            nexts.append(seq[live, t])
             weights.append(counts[live])
-        key = np.concatenate(keys)
-        uniq, inverse = np.unique(key, return_inverse=True)
-        held = np.bincount(inverse, weights=np.concatenate(weights).astype(np.float64))
-        keep = held >= min_count
-        uniq, held = uniq[keep], held[keep]
-        ctx = uniq // V
-        self.contexts_, self.first_ = np.unique(ctx, return_index=True)
-        self.next_ = uniq % V
-        self.cum_ = np.cumsum(held)
+        ctx, nxt = np.concatenate(contexts), np.concatenate(nexts)
+        w = np.concatenate(weights).astype(np.float64)
+        self.tables_ = [
+            self._table(ctx % V**k, nxt, w, V, min_count) for k in range(MIN_ORDER, order + 1)
+        ]
         self.max_len_ = int(lengths.max())
         return self
+
+    @staticmethod
+    def _table(ctx: np.ndarray, nxt: np.ndarray, w: np.ndarray, V: int, min_count: int) -> dict:
+        uniq, inverse = np.unique(ctx * V + nxt, return_inverse=True)
+        held = np.bincount(inverse, weights=w)
+        keep = held >= min_count
+        uniq, held = uniq[keep], held[keep]
+        contexts, first = np.unique(uniq // V, return_index=True)
+        return {
+            "contexts": contexts,
+            "first": first.astype(np.int64),
+            "next": uniq % V,
+            "cum": np.cumsum(held),
+        }
 
     def sample(self, n: int, rng: np.random.Generator) -> np.ndarray:
         """``n`` new strings (an object array)."""
@@ -131,19 +150,19 @@ class NGramModel:
         ctx = np.zeros(n, dtype=np.int64)  # START × ORDER
         out = np.zeros((n, max(self.max_len_, 1)), dtype=np.uint32)
         live = np.ones(n, dtype=bool)
-        last = np.r_[self.first_[1:], len(self.next_)]  # one past each context's transitions
         for t in range(self.max_len_):  # values longer than the longest seen are cut
             rows = np.flatnonzero(live)
             if len(rows) == 0:
                 break
-            c = ctx[rows]
-            r = np.minimum(np.searchsorted(self.contexts_, c), len(self.contexts_) - 1)
-            found = self.contexts_[r] == c
-            lo, hi = self.first_[r], last[r]
-            base = np.where(lo > 0, self.cum_[np.maximum(lo - 1, 0)], 0.0)
-            target = base + rng.random(len(rows)) * (self.cum_[hi - 1] - base)
-            j = np.clip(np.searchsorted(self.cum_, target, side="right"), lo, hi - 1)
-            nxt = np.where(found, self.next_[j], self.END)
+            nxt = np.full(len(rows), -1, dtype=np.int64)
+            u = rng.random(len(rows))
+            for k in range(order, MIN_ORDER - 1, -1):  # the longest context that kept one
+                todo = np.flatnonzero(nxt < 0)
+                if len(todo) == 0:
+                    break
+                table = self.tables_[k - MIN_ORDER]
+                nxt[todo] = self._draw(table, ctx[rows[todo]] % V**k, u[todo])
+            nxt[nxt < 0] = self.END
             ends = nxt == self.END
             going = rows[~ends]
             out[going, t] = self.alphabet_[nxt[~ends] - 2]
@@ -152,16 +171,28 @@ class NGramModel:
         text = out.view(f"<U{out.shape[1]}").ravel()  # trailing NULs are dropped
         return text.astype(object)
 
+    @staticmethod
+    def _draw(table: dict, ctx: np.ndarray, u: np.ndarray) -> np.ndarray:
+        """The next symbol of each context by inverse CDF, -1 where the context is unknown."""
+        contexts, first, cum = table["contexts"], table["first"], table["cum"]
+        if len(contexts) == 0:
+            return np.full(len(ctx), -1, dtype=np.int64)
+        r = np.minimum(np.searchsorted(contexts, ctx), len(contexts) - 1)
+        found = contexts[r] == ctx
+        last = np.r_[first[1:], len(cum)]
+        lo, hi = first[r], last[r]
+        base = np.where(lo > 0, cum[np.maximum(lo - 1, 0)], 0.0)
+        target = base + u * (cum[hi - 1] - base)
+        j = np.clip(np.searchsorted(cum, target, side="right"), lo, hi - 1)
+        return np.where(found, table["next"][j], -1)
+
     # --- state --------------------------------------------------------------------------------
     def get_state(self, prefix: str) -> tuple[dict[str, Any], dict[str, torch.Tensor]]:
-        state = {"max_len": self.max_len_}
-        arrays = {
-            "alphabet": torch.from_numpy(self.alphabet_.astype(np.int64)),
-            "contexts": torch.from_numpy(self.contexts_),
-            "first": torch.from_numpy(self.first_.astype(np.int64)),
-            "next": torch.from_numpy(self.next_.astype(np.int64)),
-            "cum": torch.from_numpy(self.cum_),
-        }
+        state = {"max_len": self.max_len_, "orders": len(self.tables_)}
+        arrays = {"alphabet": torch.from_numpy(self.alphabet_.astype(np.int64))}
+        for k, table in enumerate(self.tables_, start=MIN_ORDER):
+            for name, arr in table.items():
+                arrays[f"{k}.{name}"] = torch.from_numpy(np.ascontiguousarray(arr))
         return state, {f"{prefix}.{k}": v for k, v in arrays.items()}
 
     @classmethod
@@ -171,10 +202,18 @@ class NGramModel:
         m = cls()
         m.max_len_ = int(state["max_len"])
         m.alphabet_ = tensors[f"{prefix}.alphabet"].numpy().astype(np.uint32)
-        m.contexts_ = tensors[f"{prefix}.contexts"].numpy().astype(np.int64)
-        m.first_ = tensors[f"{prefix}.first"].numpy().astype(np.int64)
-        m.next_ = tensors[f"{prefix}.next"].numpy().astype(np.int64)
-        m.cum_ = tensors[f"{prefix}.cum"].numpy().astype(np.float64)
+        for k in range(MIN_ORDER, MIN_ORDER + int(state["orders"])):
+            m.tables_.append(
+                {
+                    name: tensors[f"{prefix}.{k}.{name}"].numpy().astype(dtype)
+                    for name, dtype in (
+                        ("contexts", np.int64),
+                        ("first", np.int64),
+                        ("next", np.int64),
+                        ("cum", np.float64),
+                    )
+                }
+            )
         return m
 
 
@@ -237,7 +276,7 @@ class CappedColumn:
             )
             parts.append(
                 f"{self.rare_distinct:,} held by < {min_count} rows "
-                f"({_share(self.rare_rows / rows)}) are never copied: {how}"
+                f"({_share(self.rare_rows / rows)}) are not copied: {how}"
             )
         return "; ".join(parts)
 
@@ -283,8 +322,8 @@ class CardinalityPlan:
     Args:
         max_categories: a categorical column with more distinct values than this is capped;
             at most ``max_categories - 1`` values are modelled, plus the ``other`` category.
-        min_count: values held by fewer rows are never reproduced (nor are n-grams held by fewer
-            rows).
+        min_count: values held by fewer rows are not copied, and no n-gram held by fewer rows
+            is generated.
     """
 
     def __init__(self, max_categories: int = MAX_CATEGORIES, min_count: int = MIN_COUNT):

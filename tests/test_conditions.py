@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pandas as pd
 import pytest
 
+from synthset import make_synthesizer
 from synthset.data import TableSpec
 from synthset.errors import ConfigError
 from synthset.sampling.conditions import MISSING_CODE, validate_conditions
@@ -105,3 +108,28 @@ def test_validate_conditions_missing_value_on_complete_column_fails(spec):
 def test_validate_conditions_rejects_non_mappings(spec):
     with pytest.raises(ConfigError, match="must be a mapping"):
         validate_conditions(spec, [("colour", "red")])
+
+
+def test_tvae_finds_its_own_rows_of_a_rare_class():
+    from synthset.synthesizers._neural import RareConditionWarning
+
+    rng = np.random.default_rng(0)
+    n = 800
+    rare = rng.random(n) < 0.03
+    df = pd.DataFrame(
+        {
+            "x": np.where(rare, rng.normal(5.0, 0.3, n), rng.normal(0.0, 1.0, n)),
+            "label": np.where(rare, "rare", "common"),
+        }
+    )
+    params = dict(epochs=60, batch_size=64, embedding_dim=8, compress_dims=(32,),
+                  decompress_dims=(32,), random_state=0)  # fmt: skip
+    tvae = make_synthesizer("tvae", **params).fit(df)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RareConditionWarning)
+        out = tvae.sample(300, seed=1, conditions={"label": "rare"}).data
+    assert tvae._set_rows < 0.2 * 300  # generated with the label, not relabelled
+    assert (out["label"] == "rare").all()
+    stingy = make_synthesizer("tvae", **params, condition_rounds=1).fit(df)
+    with pytest.warns(RareConditionWarning, match="rarely generates"):
+        stingy.sample(300, seed=1, conditions={"label": "rare"})

@@ -16,16 +16,15 @@ from collections import namedtuple
 import numpy as np
 import pandas as pd
 import pytest
-from typer.testing import CliRunner
 
 from synthset import make_synthesizer
-from synthset.cli.main import app
 from synthset.data import Table, read_table, write_table
 from synthset.data.texts import read_texts
 from synthset.errors import ConfigError, DataError, OutputExistsError
 from synthset.sampling import budget, stream
 from synthset.sampling.stream import write_sample
 from tests.conftest import IMAGE_TINY_PARAMS, TINY_PARAMS, make_tiny_frame, make_tiny_images
+from tests.test_cli import assert_one_line_error, invoke
 
 TABLE_SYNTHS = sorted(TINY_PARAMS)
 TINY_CLI_PARAMS = {
@@ -35,18 +34,6 @@ TINY_CLI_PARAMS = {
 }
 
 
-def invoke(*args):
-    return CliRunner().invoke(app, [str(a) for a in args], env={"SYNTHSET_DEBUG": None})
-
-
-def assert_one_line_error(result, *fragments):
-    assert result.exit_code == 1, result.output
-    lines = [line for line in result.stderr.splitlines() if line.strip()]
-    assert len(lines) == 1, result.stderr
-    assert lines[0].startswith("error: ")
-    assert "Traceback" not in result.output
-    for fragment in fragments:
-        assert fragment in lines[0], lines[0]
 
 
 def frame_with(column) -> pd.DataFrame:
